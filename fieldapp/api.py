@@ -1,0 +1,137 @@
+"""The JSON API's edge: the /api/v1 blueprint, body loading, and the generated OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, jsonify, request
+from marshmallow import Schema, fields
+from werkzeug.exceptions import BadRequest
+
+from fieldapp.auth.access import PUBLIC, allow
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+def load_json(schema: Schema) -> dict:
+    """The request's JSON body loaded by the schema: 400 if it is not JSON, 422 if invalid."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise BadRequest("The request body must be a JSON document.")
+    return schema.load(payload)
+
+
+def documented(
+    summary: str,
+    *,
+    body: type[Schema] | Schema | None = None,
+    response: type[Schema] | Schema | None = None,
+    query: type[Schema] | None = None,
+    status: int = 200,
+    tag: str = "general",
+) -> Callable:
+    """Attach what the OpenAPI document needs to an API view; the document is built from it."""
+
+    def decorate(view: Callable) -> Callable:
+        view.openapi = {
+            "summary": summary,
+            "description": (view.__doc__ or "").strip(),
+            "body": body,
+            "response": response,
+            "query": query,
+            "status": status,
+            "tag": tag,
+        }
+        return view
+
+    return decorate
+
+
+_CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def build_openapi_spec(app) -> dict:
+    """An OpenAPI 3 document from the marshmallow schemas attached to every API view."""
+    spec = APISpec(
+        title="FieldApp API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Session-cookie authentication; unsafe methods need the X-CSRFToken "
+            "header (the token is in each page's csrf-token meta tag)."
+        },
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "cookie", "name": "session"}
+    )
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("api."):
+            continue
+        view = app.view_functions[rule.endpoint]
+        doc = getattr(view, "openapi", None)
+        if doc is None:
+            continue
+        path = _CONVERTER.sub(r"{\1}", rule.rule)
+        operations = {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operations[method.lower()] = _operation(rule, view, doc)
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(rule, view, doc: dict) -> dict:
+    error = {"content": {"application/json": {"schema": "Error"}}}
+    success: dict = {"description": "OK"}
+    if doc["response"] is not None:
+        success["content"] = {"application/json": {"schema": doc["response"]}}
+    operation: dict = {
+        "summary": doc["summary"],
+        "tags": [doc["tag"]],
+        "responses": {
+            str(doc["status"]): success,
+            "400": {"description": "Malformed request", **error},
+            "422": {"description": "Invalid data", **error},
+        },
+    }
+    if doc["description"]:
+        operation["description"] = doc["description"]
+    if getattr(view, "allowed_roles", None) != PUBLIC:
+        operation["security"] = [{"session": []}]
+        operation["responses"]["401"] = {"description": "Not signed in", **error}
+        operation["responses"]["403"] = {"description": "Role not allowed", **error}
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in rule.arguments
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if doc["query"] is not None:
+        operation.setdefault("parameters", []).append({"in": "query", "schema": doc["query"]})
+    if doc["body"] is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": doc["body"]}},
+        }
+    return operation
+
+
+@api.get("/openapi.json")
+@allow(PUBLIC)
+def openapi_document():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(build_openapi_spec(current_app))

@@ -1,0 +1,67 @@
+"""flask user create | list | deactivate."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from fieldapp.auth import services
+from fieldapp.auth.models import ROLES, User
+from fieldapp.errors import ServiceError
+from fieldapp.extensions import db
+
+user_cli = AppGroup("user", help="Manage who can sign in.")
+
+
+def _fail(exc: ServiceError) -> None:
+    details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.fields.items())
+    raise click.ClickException(f"{exc.message} {details}".strip())
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name, as colleagues see it.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+@click.option("--phone", default="", help="Mobile number (optional).")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def create(email: str, name: str, role: str, phone: str, password_stdin: bool) -> None:
+    """Create a user who can sign in with EMAIL."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(email, name, role, password, phone=phone, actor_id=None)
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Created {user.role} {user.name} <{user.email}>")
+
+
+@user_cli.command("list")
+def list_users() -> None:
+    """List users with their role and whether they can sign in."""
+    users = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
+    if not users:
+        click.echo("No users yet. Create one with: flask --app fieldapp user create EMAIL ...")
+        return
+    for user in users:
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.email:<36} {user.role:<7} {state:<12} {user.name}")
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Stop EMAIL from signing in (their records stay)."""
+    try:
+        user = services.deactivate_user(email, actor_id=None)
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Deactivated {user.email}")

@@ -1,0 +1,110 @@
+"""Configuration: embedded-mode defaults, then FIELDAPP_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENV_PREFIX = "FIELDAPP_"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def defaults(instance_path: str) -> dict:
+    """Settings for the embedded mode: SQLite and uploads in the instance folder."""
+    instance = Path(instance_path)
+    return {
+        "ENV_NAME": "development",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'fieldapp.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "COMPANY_NAME": "Precision Plotter Service",
+        "COMPANY_PHONE": "+1 (555) 014-2290",
+        "TIMEZONE": "America/Chicago",
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        # A phone photo downscaled in the browser is well under this; the limit guards the server.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 50_000_000,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # a tech's page may sit open all day; the session bounds it
+        "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
+        "LOGIN_THROTTLE_PER_ACCOUNT": 5,
+        "LOGIN_THROTTLE_PER_ADDRESS": 20,
+    }
+
+
+def from_environment(environ: os._Environ | dict) -> dict:
+    """The FIELDAPP_* variables that are set, mapped onto Flask config keys."""
+    mapping = {
+        "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+        "SECRET_KEY": "SECRET_KEY",
+        "PUBLIC_URL": "PUBLIC_URL",
+        "UPLOAD_FOLDER": "UPLOAD_FOLDER",
+        "COMPANY_NAME": "COMPANY_NAME",
+        "COMPANY_PHONE": "COMPANY_PHONE",
+        "ENV": "ENV_NAME",
+        "TIMEZONE": "TIMEZONE",
+    }
+    found: dict = {}
+    for suffix, key in mapping.items():
+        value = environ.get(ENV_PREFIX + suffix)
+        if value:
+            found[key] = value
+    max_upload = environ.get(ENV_PREFIX + "MAX_UPLOAD_MB")
+    if max_upload:
+        try:
+            found["MAX_CONTENT_LENGTH"] = int(max_upload) * 1024 * 1024
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}MAX_UPLOAD_MB must be a whole number, not {max_upload!r}") from exc
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres URLs at psycopg 3, the driver this app ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def ensure_secret_key(config: dict, instance_path: str) -> None:
+    """Use the configured secret key; in production refuse to start without one.
+
+    In the embedded mode a key is generated once into instance/secret_key (mode 0600) so
+    sessions survive restarts without anyone having to pick a key.
+    """
+    if config.get("SECRET_KEY"):
+        return
+    if config["ENV_NAME"] == "production":
+        raise ConfigError(
+            "FIELDAPP_SECRET_KEY is not set. In production the app refuses to start without it: "
+            'generate one with: python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    key_file = Path(instance_path) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two workers starting at once must not write two different keys.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def apply_production_rules(config: dict) -> None:
+    """Cookies only over HTTPS in production."""
+    if config["ENV_NAME"] == "production":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,0 +1,105 @@
+"""Plotters, the QR labels that point at them, and their meter readings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.dbtypes import UTCDateTime, one_of, utcnow
+from fieldapp.extensions import db
+
+if TYPE_CHECKING:
+    from fieldapp.customers.models import Customer
+
+EQUIPMENT_STATUSES = ("active", "retired")
+LABEL_STATUSES = ("unclaimed", "active", "revoked")
+SHORT_CODE_PREFIX = "PM"
+
+
+def short_code(token: str) -> str:
+    """The code printed under the QR, e.g. PM-7K3Q-9XA4."""
+    return f"{SHORT_CODE_PREFIX}-{token[:4]}-{token[4:]}"
+
+
+class Equipment(db.Model):
+    """A plotter at a customer site."""
+
+    __tablename__ = "equipment"
+    __table_args__ = (
+        one_of("status", EQUIPMENT_STATUSES),
+        sa.UniqueConstraint("make", "serial_number", name="uq_equipment_make_serial"),
+        sa.Index("ix_equipment_serial_number", "serial_number"),
+        sa.Index("ix_equipment_customer_id_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    make: Mapped[str] = mapped_column(sa.String(40))
+    model: Mapped[str] = mapped_column(sa.String(80))
+    serial_number: Mapped[str] = mapped_column(sa.String(40))
+    location_note: Mapped[str] = mapped_column(sa.String(200), default="")
+    installed_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    # The token of the label currently on the plotter; history of labels lives in qr_labels.
+    qr_token: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def short_code(self) -> str:
+        return short_code(self.qr_token)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.make} {self.model}"
+
+    def __repr__(self) -> str:
+        return f"<Equipment {self.make} {self.model} {self.serial_number}>"
+
+
+class QrLabel(db.Model):
+    """Every token ever printed: unclaimed stock, the active label of a plotter, or revoked."""
+
+    __tablename__ = "qr_labels"
+    __table_args__ = (
+        one_of("status", LABEL_STATUSES),
+        sa.CheckConstraint(
+            "status = 'unclaimed' OR equipment_id IS NOT NULL", name="claimed_has_equipment"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"), index=True)
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    equipment: Mapped[Equipment | None] = relationship()
+
+
+class MeterReading(db.Model):
+    """A reading of a plotter's usage counter; normally each is higher than the last."""
+
+    __tablename__ = "meter_readings"
+    __table_args__ = (
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+        sa.Index("ix_meter_readings_equipment_id_taken_at", "equipment_id", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("equipment.id"))
+    value: Mapped[int] = mapped_column(sa.BigInteger)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One reading per visit at most; readings can also be taken outside a visit.
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")

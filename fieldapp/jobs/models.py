@@ -1,0 +1,85 @@
+"""Jobs (work orders / service calls)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.dbtypes import UTCDateTime, one_of, utcnow
+from fieldapp.extensions import db
+
+if TYPE_CHECKING:
+    from fieldapp.auth.models import User
+    from fieldapp.customers.models import Customer
+    from fieldapp.equipment.models import Equipment
+
+JOB_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts", "done", "cancelled")
+OPEN_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts")
+JOB_PRIORITIES = ("low", "normal", "high", "urgent")
+JOB_SOURCES = ("phone", "email", "qr_request", "preventive", "walk_in", "follow_up")
+JOB_KINDS = ("repair", "preventive", "install", "inspection")
+
+# Job numbers are the id offset so the first job reads J-1001 and numbers never collide.
+JOB_NUMBER_OFFSET = 1000
+_JOB_NUMBER = re.compile(r"^\s*J?-?(\d+)\s*$", re.IGNORECASE)
+
+
+def job_id_from_number(number: str | int) -> int | None:
+    """J-1042 (or 1042) -> the job's id, or None when it is not a job number."""
+    match = _JOB_NUMBER.match(str(number))
+    if not match:
+        return None
+    value = int(match.group(1)) - JOB_NUMBER_OFFSET
+    return value if value > 0 else None
+
+
+class Job(db.Model):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        one_of("status", JOB_STATUSES),
+        one_of("priority", JOB_PRIORITIES),
+        one_of("source", JOB_SOURCES),
+        one_of("kind", JOB_KINDS),
+        sa.Index("ix_jobs_assigned_to_id_status", "assigned_to_id", "status"),
+        sa.Index("ix_jobs_status_scheduled_for", "status", "scheduled_for"),
+        sa.Index("ix_jobs_equipment_id", "equipment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), index=True)
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="repair")
+    problem: Mapped[str] = mapped_column(sa.Text)
+    error_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    priority: Mapped[str] = mapped_column(sa.String(16), default="normal")
+    status: Mapped[str] = mapped_column(sa.String(16), default="new")
+    source: Mapped[str] = mapped_column(sa.String(16), default="phone")
+    caller_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    caller_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    equipment: Mapped[Equipment | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def number(self) -> str:
+        return f"J-{self.id + JOB_NUMBER_OFFSET}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Job {self.number} {self.status}>"

@@ -1,0 +1,47 @@
+"""Every feature's models, imported so Alembic and the app see one metadata."""
+
+from fieldapp.activity.models import ActivityEvent
+from fieldapp.auth.models import LoginAttempt, User
+from fieldapp.customers.models import Customer
+from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
+from fieldapp.inventory.models import (
+    Part,
+    PartCompatibility,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+)
+from fieldapp.jobs.models import Job
+from fieldapp.messages.models import Message, ThreadRead
+from fieldapp.public.models import ServiceRequest
+from fieldapp.sops.models import Sop, SopStep, SopTraining, SopVersion
+from fieldapp.sync.models import SyncOp
+from fieldapp.visits.models import Photo, StepResult, Visit, VisitErrorCode
+
+__all__ = [
+    "ActivityEvent",
+    "Customer",
+    "Equipment",
+    "Job",
+    "LoginAttempt",
+    "Message",
+    "MeterReading",
+    "Part",
+    "PartCompatibility",
+    "Photo",
+    "QrLabel",
+    "ServiceRequest",
+    "Sop",
+    "SopStep",
+    "SopTraining",
+    "SopVersion",
+    "StepResult",
+    "StockLevel",
+    "StockLocation",
+    "StockMovement",
+    "SyncOp",
+    "ThreadRead",
+    "User",
+    "Visit",
+    "VisitErrorCode",
+]
