@@ -76,13 +76,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # Importing a feature's api module adds its routes to the shared /api/v1 blueprint.
+    import fieldapp.auth.api  # noqa: F401
     from fieldapp.api import api
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.home import bp as home_bp
     from fieldapp.sops.views import bp as sops_bp
-
-    # Importing a feature's api module adds its routes to the shared /api/v1 blueprint.
-    import fieldapp.auth.api  # noqa: F401
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)

@@ -65,7 +65,9 @@ def from_environment(environ: os._Environ | dict) -> dict:
         try:
             found["MAX_CONTENT_LENGTH"] = int(max_upload) * 1024 * 1024
         except ValueError as exc:
-            raise ConfigError(f"{ENV_PREFIX}MAX_UPLOAD_MB must be a whole number, not {max_upload!r}") from exc
+            raise ConfigError(
+                f"{ENV_PREFIX}MAX_UPLOAD_MB must be a whole number, not {max_upload!r}"
+            ) from exc
     return found
 
 
@@ -73,7 +75,7 @@ def normalise_database_url(url: str) -> str:
     """Point plain postgres URLs at psycopg 3, the driver this app ships with."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

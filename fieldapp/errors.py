@@ -116,9 +116,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         message = FRIENDLY.get(status, exc.description or exc.name)
-        if exc.description and status in (400, 404, 413, 422) and exc.description != type(
-            exc
-        ).description:
+        if (
+            exc.description
+            and status in (400, 404, 413, 422)
+            and exc.description != type(exc).description
+        ):
             message = exc.description
         response = error_response(status, message)
         if status == 405 and getattr(exc, "valid_methods", None):

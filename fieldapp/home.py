@@ -23,7 +23,7 @@ def index():
         counts=open_job_counts_by_status(),
         statuses=OPEN_STATUSES,
         jobs=open_jobs(),
-        events=latest_events(),
+        events=latest_events(15),
     )
 
 

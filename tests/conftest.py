@@ -4,6 +4,7 @@ FIELDAPP_TEST_DATABASE_URL is set), a client, a CLI runner and a sign-in helper.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ def postgres_schema():
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
+        db.engine.dispose()
     yield POSTGRES_URL
 
 
@@ -50,9 +52,22 @@ def _base_config(url: str, upload_folder) -> dict:
     }
 
 
+_apps_made: list = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close every test app's pooled connections when its test ends."""
+    yield
+    while _apps_made:
+        with _apps_made.pop().app_context():
+            db.engine.dispose()
+
+
 def make_test_app(tmp_path, postgres_schema, **overrides):
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app({**_base_config(url, tmp_path / "uploads"), **overrides})
+    _apps_made.append(app)
     with app.app_context():
         if postgres_schema:
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
@@ -69,7 +84,6 @@ def app(tmp_path, postgres_schema):
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -102,3 +116,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path, postgres_schema):
+    """A database with nothing in it: a new SQLite file, or a new PostgreSQL database."""
+    if not postgres_schema:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    name = f"fieldapp_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(
+        postgres_schema.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    base = sa.engine.make_url(postgres_schema)
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

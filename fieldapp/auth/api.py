@@ -3,9 +3,10 @@
 from flask import jsonify
 from flask_login import current_user
 
-from fieldapp.api import api, documented
+from fieldapp.api import api, documented, load_json
+from fieldapp.auth import services
 from fieldapp.auth.access import STAFF, allow
-from fieldapp.auth.schemas import UserSchema
+from fieldapp.auth.schemas import PasswordChangeSchema, UserSchema
 
 
 @api.get("/me")
@@ -14,3 +15,13 @@ from fieldapp.auth.schemas import UserSchema
 def me():
     """The user this session belongs to."""
     return jsonify(UserSchema().dump(current_user))
+
+
+@api.post("/me/password")
+@allow(STAFF)
+@documented("Change my password", body=PasswordChangeSchema, status=204, tag="auth")
+def change_password():
+    """Change the signed-in user's password; the current password is required."""
+    data = load_json(PasswordChangeSchema())
+    services.change_own_password(current_user, data["current_password"], data["new_password"])
+    return "", 204

@@ -1,6 +1,6 @@
 """JSON shapes of users at the API edge."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class UserSchema(Schema):
@@ -8,3 +8,10 @@ class UserSchema(Schema):
     email = fields.Email(dump_only=True)
     name = fields.String(dump_only=True)
     role = fields.String(dump_only=True)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=10, max=200)
+    )

@@ -72,10 +72,10 @@ def _check_fields(email: str, name: str, role: str) -> dict[str, list[str]]:
     return errors
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid.field(
-            "password", f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
+            field, f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
         )
 
 
@@ -84,19 +84,16 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     errors = _check_fields(email, name, role)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."]
     if errors:
         raise Invalid("Some fields need attention.", errors)
+    check_password_strength(password)
     if find_user_by_email(email):
         raise Conflict(f"There is already a user with the email {email}.", {"email": ["Taken."]})
     user = User(email=email, name=name.strip(), role=role, phone=phone.strip())
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_event(
-        "user.created", "user", user.id, f"Added {user.name} ({role})", actor_id=actor_id
-    )
+    record_event("user.created", "user", user.id, f"Added {user.name} ({role})", actor_id=actor_id)
     db.session.commit()
     return user
 
@@ -153,4 +150,13 @@ def reset_password(user: User, password: str, *, actor_id: int | None) -> None:
     record_event(
         "user.password_reset", "user", user.id, f"Reset password of {user.name}", actor_id=actor_id
     )
+    db.session.commit()
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """A user changes their own password; the current one proves it is them."""
+    if not user.check_password(current_password):
+        raise Invalid.field("current_password", "That is not your current password.")
+    check_password_strength(new_password, "new_password")
+    user.set_password(new_password)
     db.session.commit()

@@ -132,3 +132,19 @@ def user_reset_password(user_id: int):
     else:
         flash(f"New password set for {user.name}. Tell them in person or by phone.", "success")
     return redirect(url_for("auth.user_edit", user_id=user.id))
+
+
+@bp.post("/account/password")
+@allow(STAFF)
+def change_password():
+    try:
+        services.change_own_password(
+            current_user,
+            request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+        )
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Your password is changed.", "success")
+    return redirect(url_for("home.more"))

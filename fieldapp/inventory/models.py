@@ -77,9 +77,7 @@ class StockLocation(db.Model):
     __tablename__ = "stock_locations"
     __table_args__ = (
         one_of("kind", LOCATION_KINDS),
-        sa.CheckConstraint(
-            "(kind = 'van') = (tech_id IS NOT NULL)", name="van_has_tech"
-        ),
+        sa.CheckConstraint("(kind = 'van') = (tech_id IS NOT NULL)", name="van_has_tech"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

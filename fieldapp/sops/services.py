@@ -107,9 +107,7 @@ def current_versions() -> list[SopVersion]:
             sa.select(SopVersion)
             .join(
                 latest,
-                sa.and_(
-                    SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number
-                ),
+                sa.and_(SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number),
             )
             .join(Sop)
             .where(Sop.active)

@@ -1,0 +1,113 @@
+"""Who may open what: every page and endpoint, for every role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+ROLES = ("public", "tech", "office", "admin")
+OK, LOGIN, DENIED, UNAUTHORIZED = 200, 302, 403, 401
+
+# path -> expected status for (public, tech, office, admin). Paths may use {sop} / {user}.
+ACCESS = {
+    "/login": (OK, LOGIN, LOGIN, LOGIN),  # signed-in users are sent on to their home page
+    "/": (LOGIN, OK, OK, OK),
+    "/more": (LOGIN, OK, OK, OK),
+    "/sops/": (LOGIN, OK, OK, OK),
+    "/sops/{sop}": (LOGIN, OK, OK, OK),
+    "/sops/{sop}/v{version}": (LOGIN, OK, OK, OK),
+    "/admin/users": (LOGIN, DENIED, DENIED, OK),
+    "/admin/users/new": (LOGIN, DENIED, DENIED, OK),
+    "/admin/users/{user}": (LOGIN, DENIED, DENIED, OK),
+    "/api/v1/me": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/openapi.json": (OK, OK, OK, OK),
+}
+
+# Endpoints reached only by POST (checked in their own tests) or not a page at all.
+NOT_PAGES = {
+    "static",
+    "auth.logout",
+    "auth.user_reset_password",
+    "auth.change_password",
+    "api.change_password",
+}
+
+
+@pytest.fixture
+def subjects(app):
+    from fieldapp.sops.services import StepText, publish_sop_version
+
+    version = publish_sop_version(
+        "test-sop",
+        title="Test SOP",
+        category="repair",
+        summary="",
+        steps=[StepText("Check the carriage", "Move it by hand.", "check")],
+        change_note="",
+        author_id=None,
+    )
+    user = factories.make_user("tech")
+    return {"sop": version.sop.slug, "version": version.number, "user": user.id}
+
+
+@pytest.mark.parametrize("path", sorted(ACCESS))
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
+def test_each_role_gets_what_it_may(client, auth, subjects, path, role_index):
+    """Does each role get exactly the access the table says, and the public a sign-in?"""
+    role = ROLES[role_index]
+    if role != "public":
+        auth.login(role)
+    response = client.get(path.format(**subjects))
+    expected = ACCESS[path][role_index]
+    assert response.status_code == expected, (role, path, response.status_code)
+    if expected == LOGIN and role == "public":
+        assert response.location.startswith("/login?next=")
+    if expected == UNAUTHORIZED:
+        assert response.is_json
+        assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_every_endpoint_declares_its_roles(app):
+    """Does every view carry @allow, so nothing is open by accident?"""
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and getattr(view, "allowed_roles", None) is None
+    ]
+    assert undeclared == []
+
+
+def test_every_get_page_is_in_the_access_table(app):
+    """Is every GET route covered by the access table (a new page needs a row)?"""
+    import re
+
+    table = {re.sub(r"\{[^}]+\}", "<>", path) for path in ACCESS}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_PAGES or "GET" not in rule.methods:
+            continue
+        normalised = re.sub(r"<[^>]+>", "<>", rule.rule)
+        if normalised not in table:
+            missing.append(rule.rule)
+    assert missing == []
+
+
+def test_an_undeclared_view_is_refused(app, client, auth):
+    """Would a route someone forgot to decorate stay closed?"""
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    auth.login("admin")
+    response = client.get("/forgotten")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+def test_deactivated_user_session_stops_working(client, auth, app):
+    """Does deactivating a user end their access at once?"""
+    from fieldapp.extensions import db
+
+    user = auth.login("tech")
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302

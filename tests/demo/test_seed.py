@@ -1,0 +1,268 @@
+"""flask seed-demo: the demo business it loads, and when it refuses to load it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from fieldapp.auth.models import User
+from fieldapp.customers.models import Customer
+from fieldapp.demo.data import DEMO_PASSWORD, DEMO_USERS, MODELS
+from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
+from fieldapp.extensions import db
+from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
+from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.sops.models import STEP_KINDS, Sop, SopVersion
+from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
+from tests import factories
+
+CORE_SOPS = {
+    "service-call-intake": "intake",
+    "onsite-diagnostic-repair": "repair",
+    "preventive-maintenance": "preventive",
+    "parts-use-van-restock": "parts",
+}
+
+
+def seed(runner, *args):
+    result = runner.invoke(args=["seed-demo", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture
+def seeded(runner):
+    return seed(runner)
+
+
+def test_seed_on_an_empty_database_loads_a_realistic_business(seeded):
+    """Does an empty database get the team, customers, plotters, 18 months of visits and parts?"""
+    users = db.session.scalars(sa.select(User)).all()
+    assert sorted((u.role, u.email) for u in users) == sorted(
+        (u["role"], u["email"]) for u in DEMO_USERS
+    )
+    assert 20 <= count(Customer) <= 30
+    plotters = db.session.scalars(sa.select(Equipment)).all()
+    assert 50 <= len(plotters) <= 70
+    assert {p.model for p in plotters} == {m.model for m in MODELS.values()}
+    assert 1 <= sum(p.status == "retired" for p in plotters) <= 2
+    assert 50 <= count(Part) <= 70
+
+    assert 350 <= count(Visit) <= 450
+    starts = db.session.scalars(sa.select(Visit.started_at)).all()
+    assert timedelta(days=500) <= max(starts) - min(starts) <= timedelta(days=560)
+    assert max(starts) < datetime.now(UTC)
+
+
+def test_the_four_core_sops_are_published_with_steps_of_every_kind(seeded):
+    """Are the four core SOPs at version 1, 6-12 steps each, using check/pass_fail/measure/photo?"""
+    sops = {sop.slug: sop for sop in db.session.scalars(sa.select(Sop))}
+    assert {slug: sop.category for slug, sop in sops.items()} == CORE_SOPS
+    kinds = set()
+    for sop in sops.values():
+        (version,) = sop.versions
+        assert version.number == 1
+        assert version.author.role == "admin"
+        assert 6 <= len(version.steps) <= 12
+        assert all(step.detail.count(".") >= 2 for step in version.steps)
+        assert all(step.unit for step in version.steps if step.kind == "measure")
+        kinds |= {step.kind for step in version.steps}
+    assert kinds == set(STEP_KINDS)
+
+
+def test_every_history_visit_follows_an_sop_and_has_a_result_per_step(seeded):
+    """Does each imported visit point at the repair or PM SOP with one result per step?"""
+    steps_per_version = {
+        version.id: len(version.steps) for version in db.session.scalars(sa.select(SopVersion))
+    }
+    results = dict(
+        db.session.execute(
+            sa.select(StepResult.visit_id, sa.func.count()).group_by(StepResult.visit_id)
+        ).all()
+    )
+    visits = db.session.scalars(sa.select(Visit)).all()
+    assert {v.status for v in visits} == {"finished"}
+    assert {v.source for v in visits} == {"import"}
+    for visit in visits:
+        assert results[visit.id] == steps_per_version[visit.sop_version_id]
+        assert visit.job is not None and visit.signoff_name
+
+
+def test_there_is_a_warehouse_a_van_per_tech_and_open_jobs_today(seeded):
+    """Does each tech have a van and two to four open jobs scheduled today?"""
+    locations = db.session.scalars(sa.select(StockLocation)).all()
+    assert sorted(location.kind for location in locations) == ["van", "van", "van", "warehouse"]
+    techs = db.session.scalars(sa.select(User).where(User.role == "tech")).all()
+    assert {location.tech_id for location in locations if location.kind == "van"} == {
+        tech.id for tech in techs
+    }
+    today = datetime.now(UTC).date()
+    for tech in techs:
+        jobs = db.session.scalars(
+            sa.select(Job).where(Job.assigned_to_id == tech.id, Job.status == "scheduled")
+        ).all()
+        assert 2 <= len(jobs) <= 4
+        assert all(abs((job.scheduled_for.date() - today).days) <= 1 for job in jobs)
+    unassigned = db.session.scalars(
+        sa.select(Job).where(Job.assigned_to_id.is_(None), Job.status.in_(OPEN_STATUSES))
+    ).all()
+    assert 2 <= len(unassigned) <= 3
+    waiting = db.session.scalars(sa.select(Job).where(Job.status == "waiting_parts")).all()
+    assert 1 <= len(waiting) <= 2
+
+
+def test_seed_prints_the_demo_sign_ins(seeded):
+    """Are the sign-ins printed with role, name, email and the shared password?"""
+    for user in DEMO_USERS:
+        line = next(line for line in seeded.output.splitlines() if user["email"] in line)
+        assert user["role"] in line and user["name"] in line and DEMO_PASSWORD in line
+
+
+def test_seed_refuses_a_database_with_data(runner):
+    """Does seed-demo refuse a database that already has data, and leave it alone?"""
+    factories.make_user(role="admin", email="owner@example.com")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "already has data" in result.output
+    assert "--force" in result.output
+    assert [u.email for u in db.session.scalars(sa.select(User))] == ["owner@example.com"]
+    assert count(Customer) == count(Equipment) == count(Job) == 0
+
+
+def test_force_deletes_everything_and_reseeds(runner):
+    """Does --force replace existing data with the demo business?"""
+    factories.make_equipment()
+    factories.make_user(email="someone@example.com")
+    result = seed(runner, "--force")
+    assert "sam@precisionplotter.example" in result.output
+    db.session.expire_all()
+    emails = {u.email for u in db.session.scalars(sa.select(User))}
+    assert emails == {u["email"] for u in DEMO_USERS}
+    assert db.session.scalar(sa.select(sa.func.min(Job.id))) == 1  # numbering starts again
+
+
+def test_if_empty_seeds_an_empty_database_and_is_a_no_op_after(runner):
+    """Does --if-empty seed once, then leave the data alone and still print the sign-ins?"""
+    seed(runner, "--if-empty")
+    visits = count(Visit)
+    result = seed(runner, "--if-empty")
+    assert "Database already has data; demo data not loaded." in result.output
+    assert "frank@precisionplotter.example" in result.output
+    assert count(Visit) == visits
+
+
+def test_if_empty_does_nothing_to_a_database_with_other_data(runner):
+    """Is --if-empty a quiet no-op (exit 0) on a database that has non-demo data?"""
+    factories.make_user(email="real.person@example.com")
+    result = seed(runner, "--if-empty")
+    assert result.output.strip() == "Database already has data; demo data not loaded."
+    assert count(User) == 1
+
+
+def test_every_stock_level_equals_the_sum_of_its_movements(seeded):
+    """Is every stock level the sum of its ledger, with a few vans low and one negative?"""
+    totals = {
+        (part_id, location_id): total
+        for part_id, location_id, total in db.session.execute(
+            sa.select(
+                StockMovement.part_id,
+                StockMovement.location_id,
+                sa.func.sum(StockMovement.quantity),
+            ).group_by(StockMovement.part_id, StockMovement.location_id)
+        )
+    }
+    levels = {(s.part_id, s.location_id): s for s in db.session.scalars(sa.select(StockLevel))}
+    assert set(levels) <= set(totals)
+    for key, total in totals.items():
+        assert (levels[key].quantity if key in levels else 0) == total, key
+
+    van_levels = [s for s in levels.values() if s.location.kind == "van"]
+    assert 1 <= sum(s.quantity < s.part.reorder_point for s in van_levels) <= 10
+    assert [s.quantity for s in van_levels if s.quantity < 0] == [-1]
+
+
+def test_the_ledger_pairs_transfers_and_ties_uses_to_visits(seeded):
+    """Does each transfer take from one place what it gives another, and each use name a visit?"""
+    transfers = defaultdict(list)
+    for movement in db.session.scalars(
+        sa.select(StockMovement).where(StockMovement.kind == "transfer")
+    ):
+        transfers[movement.transfer_id].append(movement)
+    assert transfers
+    for out, into in (sorted(pair, key=lambda m: m.quantity) for pair in transfers.values()):
+        assert out.quantity == -into.quantity < 0
+        assert out.location.kind == "warehouse" and into.location.kind == "van"
+    uses = db.session.scalars(sa.select(StockMovement).where(StockMovement.kind == "use")).all()
+    assert uses
+    assert all(m.visit_id and m.quantity < 0 and m.unit_cost_cents > 0 for m in uses)
+
+
+def test_meter_readings_never_go_down(seeded):
+    """Does each plotter's meter only go up over time?"""
+    readings = defaultdict(list)
+    for reading in db.session.scalars(
+        sa.select(MeterReading).order_by(MeterReading.equipment_id, MeterReading.taken_at)
+    ):
+        readings[reading.equipment_id].append(reading.value)
+    assert len(readings) >= 50
+    for values in readings.values():
+        assert values == sorted(values)
+
+
+def test_every_plotter_has_an_active_label_for_its_token(seeded):
+    """Does every plotter's qr_token belong to an active label on that plotter?"""
+    labels = {label.token: label for label in db.session.scalars(sa.select(QrLabel))}
+    for plotter in db.session.scalars(sa.select(Equipment)):
+        label = labels[plotter.qr_token]
+        assert label.status == "active" and label.equipment_id == plotter.id
+    assert any(label.status == "unclaimed" for label in labels.values())
+
+
+def test_recurring_faults_exist_for_the_recurrence_hints(seeded):
+    """Did some plotter show the same error code on separate jobs within 90 days?"""
+    seen = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(Visit.equipment_id, VisitErrorCode.code, Visit.started_at, Visit.job_id)
+        .join(VisitErrorCode)
+        .order_by(Visit.started_at)
+    )
+    repeats = 0
+    for equipment_id, code, started, job_id in rows:
+        for earlier, earlier_job in seen[(equipment_id, code)]:
+            if earlier_job != job_id and started - earlier <= timedelta(days=90):
+                repeats += 1
+                break
+        seen[(equipment_id, code)].append((started, job_id))
+    assert 3 <= repeats <= 30
+
+
+def test_the_same_seed_gives_the_same_business(runner):
+    """Does the same --seed produce the same plotters, tokens and visit summaries?"""
+
+    def fingerprint():
+        plotters = db.session.execute(
+            sa.select(Equipment.serial_number, Equipment.qr_token).order_by(Equipment.id)
+        ).all()
+        summaries = db.session.scalars(sa.select(Visit.summary).order_by(Visit.id)).all()
+        return plotters, summaries
+
+    seed(runner, "--seed", "7")
+    first = fingerprint()
+    seed(runner, "--force", "--seed", "7")
+    db.session.expire_all()
+    assert fingerprint() == first
+
+
+def test_all_demo_users_can_sign_in(seeded, app):
+    """Can every demo user sign in with the demo password?"""
+    for user in DEMO_USERS:
+        client = app.test_client()
+        response = client.post("/login", data={"email": user["email"], "password": DEMO_PASSWORD})
+        assert response.status_code == 302, user["email"]
