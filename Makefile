@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 
 # Every test runs on SQLite; when FIELDAPP_TEST_DATABASE_URL is set, all of them run again on it.
 test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check fieldapp tests benchmarks
 	FIELDAPP_TEST_DATABASE_URL= $(PY) -m pytest
 	@if [ -n "$$FIELDAPP_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL: $$FIELDAPP_TEST_DATABASE_URL"; \

@@ -78,14 +78,28 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Importing a feature's api module adds its routes to the shared /api/v1 blueprint.
     import fieldapp.auth.api  # noqa: F401
+    import fieldapp.equipment.api  # noqa: F401
+    import fieldapp.visits.api  # noqa: F401
     from fieldapp.api import api
     from fieldapp.auth.views import bp as auth_bp
+    from fieldapp.customers.views import bp as customers_bp
+    from fieldapp.equipment.printing import bp as printing_bp
+    from fieldapp.equipment.views import bp as equipment_bp
     from fieldapp.home import bp as home_bp
+    from fieldapp.inventory.views import bp as inventory_bp
+    from fieldapp.public.views import bp as public_bp
     from fieldapp.sops.views import bp as sops_bp
+    from fieldapp.visits.views import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(sops_bp)
+    app.register_blueprint(equipment_bp)
+    app.register_blueprint(printing_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(customers_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(inventory_bp)
     app.register_blueprint(api)
 
 

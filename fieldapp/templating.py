@@ -68,6 +68,13 @@ def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
     return value.strftime(fmt).replace(" 0", " ")
 
 
+def datetime_local(value: datetime | None) -> str:
+    """The value for an <input type="datetime-local"> in the company's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(company_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
 def ago(value: datetime | None, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', 'yesterday', '12 days ago', 'Mar 3, 2025'."""
     if value is None:
@@ -115,8 +122,15 @@ def humanise(value: str | None) -> str:
 
 
 def register(app: Flask) -> None:
+    # Built once: url_for per icon would cost more than the rest of a timeline entry.
+    app.jinja_env.globals["sprite_url"] = f"{app.static_url_path}/icons/sprite.svg"
     app.jinja_env.filters.update(
-        local_time=local_time, local_date=local_date, ago=ago, money=money, humanise=humanise
+        local_time=local_time,
+        local_date=local_date,
+        datetime_local=datetime_local,
+        ago=ago,
+        money=money,
+        humanise=humanise,
     )
 
     @app.context_processor

@@ -136,3 +136,11 @@ def empty_database_url(tmp_path, postgres_schema):
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def site(app):
+    """A plotter on a scheduled job, its tech with a stocked van, the repair SOP and parts."""
+    from tests.scenarios import make_site
+
+    return make_site()

@@ -68,3 +68,140 @@ def make_job(customer: Customer | None = None, **fields) -> Job:
     db.session.add(job)
     db.session.commit()
     return job
+
+
+def make_part(**fields):
+    from fieldapp.inventory.models import Part
+
+    n = _next()
+    fields.setdefault("sku", f"CR357-67{n:03d}")
+    fields.setdefault("name", f"Carriage belt {n}")
+    fields.setdefault("category", "belt")
+    fields.setdefault("unit_cost_cents", 4500)
+    part = Part(**fields)
+    db.session.add(part)
+    db.session.commit()
+    return part
+
+
+def make_location(kind: str = "warehouse", tech=None, **fields):
+    from fieldapp.inventory.models import StockLocation
+
+    n = _next()
+    fields.setdefault("name", f"{tech.first_name}'s van {n}" if tech else f"Warehouse {n}")
+    location = StockLocation(kind=kind, tech_id=tech.id if tech else None, **fields)
+    db.session.add(location)
+    db.session.commit()
+    return location
+
+
+def van_of(tech):
+    """The tech's van, made on first use (a tech has one van)."""
+    import sqlalchemy as sa
+
+    from fieldapp.inventory.models import StockLocation
+
+    van = db.session.scalar(sa.select(StockLocation).where(StockLocation.tech_id == tech.id))
+    return van or make_location("van", tech=tech)
+
+
+def make_visit(
+    equipment,
+    tech,
+    *,
+    started_at: datetime | None = None,
+    outcome: str = "fixed",
+    summary: str = "Replaced carriage belt; 86:01 cleared",
+    codes: tuple[str, ...] = (),
+    parts: tuple = (),
+    meter: int | None = None,
+    job=None,
+    commit: bool = True,
+):
+    """A finished visit with error codes, parts used (from `location` pairs) and a meter reading.
+
+    parts: tuples of (part, quantity, location).
+    """
+    import uuid
+    from datetime import timedelta
+
+    from fieldapp.equipment.models import MeterReading
+    from fieldapp.inventory.models import StockMovement
+    from fieldapp.visits.models import Visit, VisitErrorCode
+
+    started_at = started_at or datetime.now(UTC)
+    visit = Visit(
+        id=uuid.uuid4(),
+        equipment_id=equipment.id,
+        tech_id=tech.id,
+        job_id=job.id if job else None,
+        status="finished",
+        started_at=started_at,
+        finished_at=started_at + timedelta(hours=1),
+        outcome=outcome,
+        summary=summary,
+        source="import",
+    )
+    db.session.add(visit)
+    db.session.flush()
+    db.session.add_all(VisitErrorCode(visit_id=visit.id, code=code) for code in codes)
+    for part, quantity, location in parts:
+        db.session.add(
+            StockMovement(
+                part_id=part.id,
+                location_id=location.id,
+                quantity=-quantity,
+                kind="use",
+                visit_id=visit.id,
+                actor_id=tech.id,
+                at=started_at,
+                unit_cost_cents=part.unit_cost_cents,
+            )
+        )
+    if meter is not None:
+        db.session.add(
+            MeterReading(
+                equipment_id=equipment.id, value=meter, taken_at=started_at, visit_id=visit.id
+            )
+        )
+    if commit:
+        db.session.commit()
+    return visit
+
+
+def make_sop(slug: str = "repair", category: str = "repair"):
+    """A published SOP version with one step of each kind (the photo step optional)."""
+    from fieldapp.sops.services import StepText, publish_sop_version
+
+    return publish_sop_version(
+        slug,
+        title="On-site diagnostic and repair visit",
+        category=category,
+        summary="",
+        steps=[
+            StepText("Read the history", "Open the plotter page.", "check"),
+            StepText("Test print before", "Print the customer's job.", "pass_fail"),
+            StepText("Carriage rod friction", "Scan-axis diagnostic.", "measure", unit="N"),
+            StepText("Photo of the test plot", "", "photo", required=False),
+        ],
+        change_note="First version",
+        author_id=None,
+    )
+
+
+def stock(part, location, quantity: int):
+    """Put quantity of part into location through the ledger."""
+    from fieldapp.inventory.services import record_movement
+
+    record_movement(part, location, quantity, "receive", actor_id=None, reason="Test stock")
+    db.session.commit()
+
+
+def jpeg_bytes(width: int = 640, height: int = 480, color=(30, 90, 160)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG")
+    return buffer.getvalue()

@@ -130,3 +130,21 @@ def version_of(slug: str, number: int | None = None) -> SopVersion | None:
     else:
         query = query.where(SopVersion.number == number)
     return db.session.scalar(query)
+
+
+# The SOP a job's kind calls for, by category.
+CATEGORY_FOR_JOB_KIND = {
+    "repair": "repair",
+    "preventive": "preventive",
+    "install": "repair",
+    "inspection": "preventive",
+}
+
+
+def suggested_version(job_kind: str | None, versions: list[SopVersion]) -> SopVersion | None:
+    """The current SOP a visit for this kind of job should follow (repair when unknown)."""
+    category = CATEGORY_FOR_JOB_KIND.get(job_kind or "repair", "repair")
+    for version in versions:
+        if version.sop.category == category:
+            return version
+    return None

@@ -22,6 +22,31 @@ ACCESS = {
     "/admin/users/{user}": (LOGIN, DENIED, DENIED, OK),
     "/api/v1/me": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/openapi.json": (OK, OK, OK, OK),
+    "/e/{token}/label.png": (LOGIN, OK, OK, OK),
+    "/e/{token}/label.svg": (LOGIN, OK, OK, OK),
+    "/labels/new": (LOGIN, DENIED, OK, OK),
+    "/labels/print": (LOGIN, DENIED, OK, OK),  # with nothing chosen: a page saying how to start
+    "/labels/print.pdf": (LOGIN, DENIED, 400, 400),  # with nothing chosen there is no PDF to make
+    "/healthz": (OK, OK, OK, OK),
+    "/scan": (LOGIN, OK, OK, OK),
+    "/e/{token}": (OK, OK, OK, OK),  # the public page, or the plotter page when signed in
+    "/e/{unclaimed}/claim": (LOGIN, OK, OK, OK),
+    "/plotters": (LOGIN, DENIED, OK, OK),
+    "/plotters/new": (LOGIN, DENIED, OK, OK),
+    "/plotters/{equipment}/edit": (LOGIN, DENIED, OK, OK),
+    "/customers/": (LOGIN, DENIED, OK, OK),
+    "/customers/new": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/edit": (LOGIN, DENIED, OK, OK),
+    "/photos/{photo}": (LOGIN, OK, OK, OK),
+    "/photos/{photo}/{size}": (LOGIN, OK, OK, OK),
+    "/visits/new": (LOGIN, OK, DENIED, DENIED),
+    "/visits/{visit}": (LOGIN, DENIED, DENIED, DENIED),  # another tech's visit
+    "/visits/{visit}/report": (LOGIN, DENIED, OK, OK),  # techs read only their own
+    "/van": (LOGIN, OK, DENIED, DENIED),
+    "/api/v1/equipment": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/equipment/{token}": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/pack": (UNAUTHORIZED, OK, OK, OK),
 }
 
 # Endpoints reached only by POST (checked in their own tests) or not a page at all.
@@ -47,8 +72,27 @@ def subjects(app):
         change_note="",
         author_id=None,
     )
+    from fieldapp.equipment.services import issue_unclaimed_labels
+    from fieldapp.extensions import db
+    from fieldapp.visits.photos import add_photo
+
     user = factories.make_user("tech")
-    return {"sop": version.sop.slug, "version": version.number, "user": user.id}
+    plotter = factories.make_equipment()
+    visit = factories.make_visit(plotter, user)
+    photo = add_photo(factories.jpeg_bytes(), uploaded_by_id=user.id)
+    db.session.commit()
+    return {
+        "unclaimed": issue_unclaimed_labels(1, actor_id=None)[0].token,
+        "equipment": plotter.id,
+        "customer": plotter.customer_id,
+        "photo": photo.id,
+        "size": "thumb",
+        "visit": visit.id,
+        "sop": version.sop.slug,
+        "version": version.number,
+        "user": user.id,
+        "token": plotter.qr_token,
+    }
 
 
 @pytest.mark.parametrize("path", sorted(ACCESS))
@@ -59,6 +103,7 @@ def test_each_role_gets_what_it_may(client, auth, subjects, path, role_index):
     if role != "public":
         auth.login(role)
     response = client.get(path.format(**subjects))
+    response.close()
     expected = ACCESS[path][role_index]
     assert response.status_code == expected, (role, path, response.status_code)
     if expected == LOGIN and role == "public":

@@ -1,0 +1,84 @@
+"""Office pages for customers: list, search, create, edit, retire."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fieldapp.auth.access import OFFICE, allow
+from fieldapp.customers import services
+from fieldapp.customers.models import Customer
+from fieldapp.equipment.queries import equipment_query, history_summaries
+from fieldapp.errors import ServiceError
+from fieldapp.extensions import db
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+
+@bp.get("/")
+@allow(OFFICE)
+def index():
+    q = request.args.get("q", "")
+    retired = request.args.get("retired") == "1"
+    page = db.paginate(
+        services.search_customers(q, include_retired=retired), per_page=50, count=True
+    )
+    counts = services.active_plotter_counts([customer.id for customer in page.items])
+    return render_template("customers/index.html", page=page, counts=counts, q=q, retired=retired)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(OFFICE)
+def new():
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            customer = services.create_customer(request.form, actor_id=current_user.id)
+        except ServiceError as exc:
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Added {customer.name}. Now add their plotters.", "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    page = render_template("customers/form.html", customer=None, form=request.form, errors=errors)
+    return page, status
+
+
+@bp.get("/<int:customer_id>")
+@allow(OFFICE)
+def detail(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    plotters = list(db.session.scalars(equipment_query(customer_id=customer.id, status=None)))
+    summaries = history_summaries([p.id for p in plotters])
+    return render_template(
+        "customers/detail.html", customer=customer, plotters=plotters, summaries=summaries
+    )
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@allow(OFFICE)
+def edit(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            services.update_customer(customer, request.form, actor_id=current_user.id)
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Saved {customer.name}.", "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    page = render_template(
+        "customers/form.html", customer=customer, form=request.form, errors=errors
+    )
+    return page, status
+
+
+@bp.post("/<int:customer_id>/status")
+@allow(OFFICE)
+def set_status(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    active = request.form.get("active") == "1"
+    services.set_customer_active(customer, active, actor_id=current_user.id)
+    flash(f"{customer.name} is {'active again' if active else 'retired'}.", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))

@@ -1,0 +1,245 @@
+"""Scanning, the plotter page, claiming labels, and the office's plotter pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
+from fieldapp.customers.services import customer_choices
+from fieldapp.equipment import history, services
+from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
+from fieldapp.equipment.queries import equipment_query, history_summaries
+from fieldapp.equipment.services import Scan, resolve_code
+from fieldapp.errors import Invalid, ServiceError
+from fieldapp.extensions import db
+from fieldapp.visits.queries import visits_in_progress
+
+bp = Blueprint("equipment", __name__)
+
+KNOWN_MAKES = ("HP", "Canon", "Epson")
+
+
+@bp.get("/scan")
+@allow(STAFF)
+def scan():
+    """The in-app scanner; typing the short code works without a camera or JavaScript."""
+    code = request.args.get("code", "").strip()
+    error = None
+    if code:
+        found = resolve_code(code)
+        if found.state != "unknown":
+            return redirect(url_for("equipment.plotter", token=found.token))
+        error = (
+            f"“{code}” is not a FieldApp label code. Codes look like PM-7K3Q-9XA4 "
+            "(letters and digits, no 0, O, 1, I or L)."
+        )
+    page = render_template(
+        "equipment/scan.html", code=code, error=error, public_url=current_app.config["PUBLIC_URL"]
+    )
+    return page, (422 if error else 200)
+
+
+@bp.get("/e/<token>")
+@allow(PUBLIC)
+def plotter(token: str):
+    """What a QR scan opens: the plotter page for staff, the public page for everyone else."""
+    found = resolve_code(token)
+    if found.token and found.token != token:
+        return redirect(url_for("equipment.plotter", token=found.token), code=301)
+    if not current_user.is_authenticated:
+        from fieldapp.public.views import public_plotter_page
+
+        return public_plotter_page(found)
+    if found.state == "unknown":
+        return render_template("equipment/unknown_label.html", code=token), 404
+    if found.state == "revoked":
+        return render_template("equipment/revoked_label.html", found=found), 410
+    if found.state == "unclaimed":
+        return redirect(url_for("equipment.claim", token=found.token))
+    return plotter_page(found)
+
+
+def plotter_page(found: Scan):
+    equipment = found.equipment
+    before = request.args.get("before")
+    page = history.timeline(equipment.id, before=before)
+    if request.args.get("fragment") == "history":
+        return render_template("equipment/_timeline.html", page=page, equipment=equipment)
+    latest = page.entries[0] if page.entries and not before else None
+    return render_template(
+        "equipment/plotter.html",
+        equipment=equipment,
+        page=page,
+        older=bool(before),
+        latest=latest,
+        last_visit=history.last_visit_line(latest),
+        meter=history.meter_trend(equipment.id),
+        parts=history.parts_used(equipment.id),
+        hints=history.recurrences(equipment.id),
+        jobs=history.open_jobs_for(equipment.id),
+        old_label=found.token != equipment.qr_token,
+        my_visit=next(
+            (v for v in visits_in_progress(current_user.id) if v.equipment_id == equipment.id),
+            None,
+        ),
+    )
+
+
+def _parse_installed_on(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid.field("installed_on", "Enter the date as YYYY-MM-DD.") from exc
+
+
+def _equipment_fields(form) -> dict:
+    customer = form.get("customer_id", "")
+    return {
+        "customer_id": int(customer) if customer.isdigit() else None,
+        "make": form.get("make", ""),
+        "model": form.get("model", ""),
+        "serial_number": form.get("serial_number", ""),
+        "location_note": form.get("location_note", ""),
+        "installed_on": _parse_installed_on(form.get("installed_on")),
+        "notes": form.get("notes", ""),
+    }
+
+
+@bp.get("/plotters")
+@allow(OFFICE)
+def index():
+    q = request.args.get("q", "")
+    status = request.args.get("status", "active")
+    query = equipment_query(q, status=status if status in EQUIPMENT_STATUSES else None)
+    page = db.paginate(query, per_page=50, count=True)
+    summaries = history_summaries([plotter.id for plotter in page.items])
+    return render_template(
+        "equipment/index.html", page=page, q=q, status=status, summaries=summaries
+    )
+
+
+@bp.route("/plotters/new", methods=["GET", "POST"])
+@allow(OFFICE)
+def new():
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            equipment = services.create_equipment(
+                **_equipment_fields(request.form), actor_id=current_user.id
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Registered {equipment.display_name}. Print its label below.", "success")
+            return redirect(url_for("equipment.plotter", token=equipment.qr_token) + "#label")
+    form = (
+        request.form
+        if request.method == "POST"
+        else {"customer_id": request.args.get("customer", "")}
+    )
+    page = render_template(
+        "equipment/form.html",
+        equipment=None,
+        form=form,
+        errors=errors,
+        customers=customer_choices(),
+        makes=KNOWN_MAKES,
+    )
+    return page, status
+
+
+@bp.route("/plotters/<int:equipment_id>/edit", methods=["GET", "POST"])
+@allow(OFFICE)
+def edit(equipment_id: int):
+    equipment = db.get_or_404(Equipment, equipment_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            services.update_equipment(
+                equipment, **_equipment_fields(request.form), actor_id=current_user.id
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Saved {equipment.display_name}.", "success")
+            return redirect(url_for("equipment.plotter", token=equipment.qr_token))
+    page = render_template(
+        "equipment/form.html",
+        equipment=equipment,
+        form=request.form,
+        errors=errors,
+        customers=customer_choices(),
+        makes=KNOWN_MAKES,
+    )
+    return page, status
+
+
+@bp.post("/plotters/<int:equipment_id>/status")
+@allow(OFFICE)
+def set_status(equipment_id: int):
+    equipment = db.get_or_404(Equipment, equipment_id)
+    services.set_equipment_status(
+        equipment, request.form.get("status", ""), actor_id=current_user.id
+    )
+    flash(f"{equipment.display_name} is now {equipment.status}.", "success")
+    return redirect(url_for("equipment.plotter", token=equipment.qr_token))
+
+
+@bp.route("/e/<token>/claim", methods=["GET", "POST"])
+@allow(STAFF)
+def claim(token: str):
+    """Link a pre-printed label to a plotter: pick one, or register it on the spot."""
+    found = resolve_code(token)
+    if found.state != "unclaimed":
+        return redirect(url_for("equipment.plotter", token=token))
+    errors, status = {}, 200
+    form = request.form
+    if request.method == "POST":
+        try:
+            if form.get("mode") == "existing":
+                chosen = form.get("equipment_id", "")
+                equipment = services.claim_label(
+                    found.token,
+                    actor_id=current_user.id,
+                    equipment_id=int(chosen) if chosen.isdigit() else None,
+                )
+            else:
+                equipment = services.claim_label(
+                    found.token,
+                    actor_id=current_user.id,
+                    new_equipment=_equipment_fields(form),
+                )
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields or {"_": [exc.message]}, exc.status
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"Label {equipment.short_code} now opens this {equipment.display_name}.", "success"
+            )
+            return redirect(url_for("equipment.plotter", token=equipment.qr_token))
+    customer_id = form.get("customer_id") or request.args.get("customer")
+    plotters = (
+        list(db.session.scalars(equipment_query(customer_id=int(customer_id))))
+        if customer_id and str(customer_id).isdigit()
+        else []
+    )
+    page = render_template(
+        "equipment/claim.html",
+        token=found.token,
+        code=short_code(found.token),
+        form=form,
+        errors=errors,
+        customers=customer_choices(),
+        customer_id=int(customer_id) if customer_id and str(customer_id).isdigit() else None,
+        plotters=plotters,
+        makes=KNOWN_MAKES,
+    )
+    return page, status

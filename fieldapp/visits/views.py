@@ -1,0 +1,170 @@
+"""The visit pages (start, log on site, service report) and photo files."""
+
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from fieldapp.auth.access import STAFF, TECH, allow
+from fieldapp.equipment import history
+from fieldapp.equipment.services import resolve_code
+from fieldapp.errors import ServiceError
+from fieldapp.extensions import db
+from fieldapp.jobs.services import find_job
+from fieldapp.sops.models import SopVersion
+from fieldapp.sops.services import current_versions, suggested_version
+from fieldapp.visits.forms import visit_input_from_form
+from fieldapp.visits.models import Photo, Visit
+from fieldapp.visits.photos import photo_path
+from fieldapp.visits.queries import report_context, visit_form_context
+from fieldapp.visits.services import record_visit, start_visit
+
+bp = Blueprint("visits", __name__)
+
+
+@bp.get("/photos/<uuid:photo_id>")
+@bp.get("/photos/<uuid:photo_id>/<any(thumb):size>")
+@allow(STAFF)
+def photo(photo_id: uuid.UUID, size: str = "full"):
+    """A stored photo or its thumbnail; photos never change, so they cache for long."""
+    record = db.session.get(Photo, photo_id)
+    if record is None:
+        abort(404)
+    path = photo_path(photo_id, size, record.kind)
+    if not path.exists():
+        abort(404)
+    mimetype = record.content_type if size == "full" else "image/jpeg"
+    response = send_file(path, mimetype=mimetype, conditional=True, max_age=31536000)
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response
+
+
+def _own_visit(visit_id: uuid.UUID) -> Visit:
+    visit = db.get_or_404(Visit, visit_id)
+    if visit.tech_id != current_user.id:
+        abort(403)
+    return visit
+
+
+@bp.get("/visits/new")
+@allow(TECH)
+def new():
+    """Start a visit: the plotter (scanned or from a job), the job, and the SOP to follow."""
+    job = find_job(request.args.get("job"))
+    token = request.args.get("plotter") or (job.equipment.qr_token if job and job.equipment else "")
+    found = resolve_code(token) if token else None
+    equipment = found.equipment if found and found.state == "active" else None
+    versions = current_versions()
+    chosen = request.args.get("sop")
+    suggested = suggested_version(job.kind if job else None, versions)
+    selected = next((v for v in versions if v.sop.slug == chosen), None) or suggested
+    return render_template(
+        "visits/new.html",
+        equipment=equipment,
+        job=job,
+        versions=[v for v in versions if v.sop.category in ("repair", "preventive")] or versions,
+        selected=selected,
+        suggested=suggested,
+        visit_id=uuid.uuid4(),
+        code=token,
+        open_jobs=history.open_jobs_for(equipment.id) if equipment and not job else [],
+    )
+
+
+@bp.post("/visits/start")
+@allow(TECH)
+def start():
+    found = resolve_code(request.form.get("plotter", ""))
+    if found.state != "active":
+        flash("Scan the plotter's label or type its short code to start a visit.", "error")
+        return redirect(url_for("equipment.scan"))
+    job = find_job(request.form.get("job"))
+    version_id = request.form.get("sop_version", "")
+    version = db.session.get(SopVersion, int(version_id)) if version_id.isdigit() else None
+    visit_id = _parse_uuid(request.form.get("visit_id")) or uuid.uuid4()
+    try:
+        visit = start_visit(
+            visit_id=visit_id,
+            equipment=found.equipment,
+            tech=current_user,
+            job=job,
+            sop_version=version,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("visits.new", plotter=found.token, job=job.number if job else None))
+    return redirect(url_for("visits.form", visit_id=visit.id))
+
+
+def _parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/visits/<uuid:visit_id>", methods=["GET", "POST"])
+@allow(TECH)
+def form(visit_id: uuid.UUID):
+    """The visit on site: SOP steps, parts, photos, meter, outcome and the customer's sign-off."""
+    visit = _own_visit(visit_id)
+    if visit.status == "finished":
+        return redirect(url_for("visits.report", visit_id=visit.id))
+    version = db.session.get(SopVersion, visit.sop_version_id) if visit.sop_version_id else None
+    errors: dict = {}
+    status = 200
+    kept: dict[str, list[uuid.UUID]] = {}  # photos uploaded with this POST, re-shown on errors
+    if request.method == "POST":
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        try:
+            data = visit_input_from_form(
+                request.form,
+                request.files,
+                visit=visit,
+                version=version,
+                zone=zone,
+                tech_id=current_user.id,
+                stored=kept,
+            )
+            recorded = record_visit(data, tech=current_user, source="web")
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields or {"_": [exc.message]}, exc.status
+        else:
+            message = "Visit saved."
+            if recorded.follow_up_jobs:
+                numbers = ", ".join(job.number for job in recorded.follow_up_jobs)
+                message += f" Follow-up job {numbers} is with the office."
+            if recorded.job_note:
+                message += f" The job was not changed: {recorded.job_note}"
+            flash(message, "success")
+            target = url_for("equipment.plotter", token=visit.equipment.qr_token)
+            return redirect(f"{target}#visit-{visit.id}")
+    context = visit_form_context(visit, version, errors, kept)
+    page = render_template("visits/form.html", **context)
+    return page, status
+
+
+@bp.get("/visits/<uuid:visit_id>/report")
+@allow(STAFF)
+def report(visit_id: uuid.UUID):
+    """The printable service report for the customer."""
+    visit = db.get_or_404(Visit, visit_id)
+    if current_user.role == "tech" and visit.tech_id != current_user.id:
+        abort(403)
+    return render_template("visits/report.html", **report_context(visit))
