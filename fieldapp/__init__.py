@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     import fieldapp.auth.api  # noqa: F401
     import fieldapp.equipment.api  # noqa: F401
     import fieldapp.visits.api  # noqa: F401
+    import fieldapp.sync.api  # noqa: F401
     from fieldapp.api import api
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.customers.views import bp as customers_bp

@@ -1,0 +1,86 @@
+"""Job threads: posting messages (idempotent on the client-made id) and reading markers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from fieldapp.activity.services import record_event
+from fieldapp.auth.models import User
+from fieldapp.dbtypes import utcnow
+from fieldapp.errors import Forbidden, Invalid
+from fieldapp.extensions import db
+from fieldapp.jobs.models import Job
+from fieldapp.messages.models import Message, ThreadRead
+from fieldapp.visits.models import Photo
+
+MAX_BODY = 4000
+
+
+def can_post(user: User, job: Job) -> bool:
+    """Office and admin talk on every job; a tech on jobs assigned to them."""
+    return user.is_office or job.assigned_to_id == user.id
+
+
+def post_message(
+    job: Job,
+    author: User,
+    body: str,
+    *,
+    message_id: uuid.UUID | None = None,
+    photo_ids: list[uuid.UUID] = (),
+    at: datetime | None = None,
+    commit: bool = True,
+) -> tuple[Message, bool]:
+    """Add a message to a job's thread; returns (message, created). A resend is a no-op."""
+    message_id = message_id or uuid.uuid4()
+    existing = db.session.get(Message, message_id)
+    if existing is not None:
+        if existing.author_id != author.id:
+            raise Forbidden("That message id belongs to someone else's message.")
+        return existing, False
+    if not can_post(author, job):
+        raise Forbidden(f"{job.number} is not assigned to you.")
+    body = body.strip()
+    if not body:
+        raise Invalid.field("body", "Write a message before sending.")
+    if len(body) > MAX_BODY:
+        raise Invalid.field("body", f"Keep a message under {MAX_BODY:,} characters.")
+    photos = list(db.session.scalars(sa.select(Photo).where(Photo.id.in_(list(photo_ids)))))
+    if len(photos) != len(set(photo_ids)) or any(
+        p.uploaded_by_id != author.id or p.visit_id or p.message_id or p.service_request_id
+        for p in photos
+    ):
+        raise Invalid.field("photos", "A photo is missing or already used elsewhere.")
+    message = Message(
+        id=message_id, job_id=job.id, author_id=author.id, body=body, created_at=at or utcnow()
+    )
+    db.session.add(message)
+    db.session.flush()
+    for photo in photos:
+        photo.message_id = message.id
+    mark_read(job.id, author.id, message.created_at)
+    record_event(
+        "message.posted",
+        "message",
+        message.id,
+        f"{author.name} on {job.number}: {body[:200]}",
+        actor_id=author.id,
+        job_id=job.id,
+        equipment_id=job.equipment_id,
+    )
+    if commit:
+        db.session.commit()
+    return message, True
+
+
+def mark_read(job_id: int, user_id: int, at: datetime | None = None) -> None:
+    """Move the user's read marker on a thread forward (never back)."""
+    at = at or utcnow()
+    marker = db.session.get(ThreadRead, (user_id, job_id))
+    if marker is None:
+        db.session.add(ThreadRead(user_id=user_id, job_id=job_id, read_at=at))
+    elif marker.read_at < at:
+        marker.read_at = at
