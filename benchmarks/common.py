@@ -93,6 +93,30 @@ def ensure_large_database(app, scale: float = 1.0) -> dict:
         return _sizes()
 
 
+def create_missing_indexes() -> None:
+    """Indexes the app's schema gained since a kept database was built."""
+    for table in db.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(bind=db.engine, checkfirst=True)
+
+
+def postgres_database(base_url: str, name: str) -> str:
+    """The URL of database `name` on base_url's server, created empty when missing."""
+    base = sa.engine.make_url(base_url)
+    admin = sa.create_engine(
+        base.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _sizes() -> dict:
     tables = db.metadata.tables
     return {
@@ -324,3 +348,297 @@ def timed_gets(app, timer: ServerTimer, client, paths: list[str]) -> tuple[list[
 def sign_in(client, email: str) -> None:
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.status_code
+
+
+# -- the office's data on top of the large database (benchmarks/office.py) ----------------
+#
+# The office pages read jobs, events, threads, requests, stock and syncs, which the large
+# database does not have. They are added to a copy of it (SQLite: a second file; PostgreSQL:
+# a database made from it as a template), so the other benchmarks keep measuring exactly the
+# database they always did.
+
+OFFICE_HISTORY_DAYS = 180
+OWNER_ID, OFFICE_ID = 22, 21
+
+
+def ensure_office_database(base_url: str, scale: float = 1.0) -> str:
+    """The URL of the large database's copy with office data, made (once) when missing."""
+    if base_url.startswith("sqlite"):
+        office_url = f"sqlite:///{DATA / f'large-office-{scale:g}.sqlite3'}"
+        target = DATA / f"large-office-{scale:g}.sqlite3"
+        if not target.exists():
+            ensure_large_database(make_app(base_url), scale)
+            _copy_sqlite(Path(base_url.removeprefix("sqlite:///")), target)
+    else:
+        base = sa.engine.make_url(base_url)
+        office_url = base.set(database=f"{base.database}_office").render_as_string(
+            hide_password=False
+        )
+        admin = sa.create_engine(
+            base.set(drivername="postgresql+psycopg", database="postgres"),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as connection:
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": f"{base.database}_office"},
+            ).first()
+        if not exists:
+            app = make_app(base_url)
+            ensure_large_database(app, scale)
+            with app.app_context():
+                db.engine.dispose()
+            with admin.connect() as connection:
+                connection.execute(
+                    sa.text(f'CREATE DATABASE "{base.database}_office" TEMPLATE "{base.database}"')
+                )
+        admin.dispose()
+    app = make_app(office_url)
+    with app.app_context():
+        create_missing_indexes()
+        marker = db.session.scalar(
+            sa.text("SELECT count(*) FROM users WHERE email = 'owner@bench.example'")
+        )
+        if not marker:
+            started = time.perf_counter()
+            _fill_office(scale)
+            print(f"  added the office's data in {time.perf_counter() - started:.0f} s")
+        db.engine.dispose()
+    return office_url
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    import sqlite3
+
+    partial = target.with_suffix(".partial")
+    with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst)
+    partial.replace(target)
+
+
+def _fill_office(scale: float) -> None:
+    """Jobs for the last six months of visits (a second visit when the first needed parts),
+    open jobs, their events, threads, service requests, van stock, syncs and techs on site."""
+    from werkzeug.security import generate_password_hash
+
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    tables = db.metadata.tables
+    _insert(
+        "users",
+        [
+            {
+                "id": OWNER_ID,
+                "email": "owner@bench.example",
+                "name": "Owner",
+                "role": "admin",
+                "phone": "",
+                "password_hash": generate_password_hash(PASSWORD),
+                "active": True,
+                "created_at": now,
+            }
+        ],
+    )
+    customer_of = dict(db.session.execute(sa.text("SELECT id, customer_id FROM equipment")).all())
+    visits = tables["visits"]
+    rows = db.session.execute(
+        sa.select(
+            visits.c.id,
+            visits.c.equipment_id,
+            visits.c.tech_id,
+            visits.c.started_at,
+            visits.c.finished_at,
+            visits.c.outcome,
+        )
+        .where(visits.c.started_at >= now - timedelta(days=OFFICE_HISTORY_DAYS))
+        .order_by(visits.c.equipment_id, visits.c.started_at)
+    ).all()
+    jobs, links, events, messages = [], [], [], []
+    last: dict[int, tuple] = {}  # plotter -> (job row, outcome of its last visit, finished)
+
+    def dispatcher(at: datetime) -> int:
+        # The owner did half the dispatching six months ago and a tenth of it now.
+        age = (now - at).total_seconds() / (OFFICE_HISTORY_DAYS * 86400)
+        return OWNER_ID if rng.random() < 0.1 + 0.4 * age else OFFICE_ID
+
+    for visit_id, equipment_id, tech_id, started, finished, outcome in rows:
+        previous = last.get(equipment_id)
+        if previous and previous[1] == "needs_parts" and started - previous[2] < timedelta(days=14):
+            job = previous[0]
+        else:
+            created = started - timedelta(minutes=rng.randint(60, 48 * 60))
+            job = {
+                "id": len(jobs) + 1,
+                "customer_id": customer_of[equipment_id],
+                "equipment_id": equipment_id,
+                "kind": "preventive" if outcome == "pm_done" else "repair",
+                "problem": rng.choice(SUMMARIES),
+                "error_code": rng.choice(CODES),
+                "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]),
+                "status": "done",
+                "source": "phone",
+                "caller_name": "Pat Doe",
+                "caller_phone": "555 0100",
+                "assigned_to_id": tech_id,
+                "scheduled_for": started,
+                "created_by_id": dispatcher(created),
+                "follow_up_of_id": None,
+                "created_at": created,
+                "updated_at": finished,
+                "closed_at": finished,
+            }
+            jobs.append(job)
+            assigned = created + timedelta(minutes=5)
+            for verb, at in (("job.created", created), ("job.assigned", assigned)):
+                events.append(_bench_event(at, job["created_by_id"], verb, job))
+            if rng.random() < 0.25:
+                answers = ((10, job["created_by_id"]), (30, tech_id), (45, dispatcher(created)))
+                for minutes, author in answers:
+                    messages.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "job_id": job["id"],
+                            "author_id": author,
+                            "body": "Bench thread message",
+                            "created_at": created + timedelta(minutes=minutes),
+                        }
+                    )
+        job["closed_at"] = job["updated_at"] = finished
+        job["assigned_to_id"] = tech_id
+        links.append({"visit_id": visit_id, "job_id": job["id"]})
+        events.append(_bench_event(finished, tech_id, "visit.logged", job))
+        last[equipment_id] = (job, outcome, finished)
+    n_plotters = len(customer_of)
+    for n in range(300):
+        status = ("new", "scheduled", "scheduled", "waiting_parts", "in_progress")[n % 5]
+        equipment_id = rng.randint(1, n_plotters)
+        created = now - timedelta(hours=rng.randint(1, 72))
+        tech = None if status == "new" and n % 2 else rng.randint(1, 20)
+        job = {
+            "id": len(jobs) + 1,
+            "customer_id": customer_of[equipment_id],
+            "equipment_id": equipment_id,
+            "kind": "repair",
+            "problem": rng.choice(SUMMARIES),
+            "error_code": rng.choice(CODES),
+            "priority": rng.choice(["low", "normal", "high", "urgent"]),
+            "status": status,
+            "source": "phone",
+            "caller_name": "Pat Doe",
+            "caller_phone": "555 0100",
+            "assigned_to_id": tech,
+            "scheduled_for": now + timedelta(hours=rng.randint(-4, 48)) if tech else None,
+            "created_by_id": dispatcher(created),
+            "follow_up_of_id": None,
+            "created_at": created,
+            "updated_at": created,
+            "closed_at": None,
+        }
+        jobs.append(job)
+        events.append(_bench_event(created, job["created_by_id"], "job.created", job))
+    _insert("jobs", jobs)
+    link_table = sa.Table(
+        "bench_visit_jobs",
+        sa.MetaData(),
+        sa.Column("visit_id", sa.Uuid, primary_key=True),
+        sa.Column("job_id", sa.Integer),
+    )
+    link_table.create(db.session.connection())
+    db.session.execute(link_table.insert(), links)
+    db.session.execute(
+        visits.update()
+        .where(visits.c.id.in_(sa.select(link_table.c.visit_id)))
+        .values(
+            job_id=sa.select(link_table.c.job_id)
+            .where(link_table.c.visit_id == visits.c.id)
+            .scalar_subquery()
+        )
+    )
+    link_table.drop(db.session.connection())
+    events.sort(key=lambda event: event["at"])
+    for start in range(0, len(events), 20_000):
+        _insert("activity_events", events[start : start + 20_000])
+    _insert("messages", messages)
+    requests = []
+    for n in range(int(4000 * max(scale, 0.05))):
+        created = now - timedelta(minutes=rng.randint(30, OFFICE_HISTORY_DAYS * 24 * 60))
+        handled = n % 200 != 0
+        requests.append(
+            {
+                "reference": f"SR-B{n:06d}",
+                "equipment_id": rng.randint(1, n_plotters),
+                "name": "Front desk",
+                "phone": "555 0100",
+                "email": "",
+                "problem": "Lines across every print",
+                "status": ("converted" if n % 3 else "dismissed") if handled else "new",
+                "address": "203.0.113.7",
+                "job_id": None,
+                "dismissed_reason": "" if n % 3 else "Duplicate",
+                "handled_by_id": dispatcher(created) if handled else None,
+                "handled_at": created + timedelta(minutes=20) if handled else None,
+                "created_at": created,
+            }
+        )
+    _insert("service_requests", requests)
+    warehouse = {"id": 21, "name": "Warehouse", "kind": "warehouse", "tech_id": None}
+    _insert("stock_locations", [warehouse])
+    _insert(
+        "stock_levels",
+        [
+            {"part_id": part, "location_id": location, "quantity": rng.randint(-2, 9)}
+            for location in range(1, 22)
+            for part in range(1, 61)
+        ],
+    )
+    _insert(
+        "sync_ops",
+        [
+            {
+                "id": uuid.uuid4(),
+                "user_id": tech,
+                "type": "visit.record",
+                "received_at": now - timedelta(minutes=rng.randint(1, 7 * 24 * 60)),
+                "result": "applied",
+                "reason": "",
+            }
+            for tech in range(1, 21)
+            for _ in range(200)
+        ],
+    )
+    _insert(
+        "visits",
+        [
+            {
+                "id": uuid.uuid4(),
+                "equipment_id": rng.randint(1, n_plotters),
+                "job_id": None,
+                "tech_id": tech,
+                "sop_version_id": None,
+                "status": "in_progress",
+                "started_at": now - timedelta(minutes=rng.randint(5, 120)),
+                "finished_at": None,
+                "outcome": None,
+                "summary": "",
+                "signoff_name": "",
+                "source": "web",
+                "created_at": now,
+            }
+            for tech in range(1, 9)
+        ],
+    )
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+
+
+def _bench_event(at: datetime, actor: int, verb: str, job: dict) -> dict:
+    return {
+        "at": at,
+        "actor_id": actor,
+        "verb": verb,
+        "subject_type": "job",
+        "subject_id": str(job["id"]),
+        "summary": f"{verb} J-{job['id'] + 1000}",
+        "job_id": job["id"],
+        "equipment_id": job["equipment_id"],
+    }

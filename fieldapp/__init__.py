@@ -79,8 +79,10 @@ def register_blueprints(app: Flask) -> None:
     # Importing a feature's api module adds its routes to the shared /api/v1 blueprint.
     import fieldapp.auth.api  # noqa: F401
     import fieldapp.equipment.api  # noqa: F401
-    import fieldapp.visits.api  # noqa: F401
+    import fieldapp.messages.api  # noqa: F401
+    import fieldapp.office.api  # noqa: F401
     import fieldapp.sync.api  # noqa: F401
+    import fieldapp.visits.api  # noqa: F401
     from fieldapp.api import api
     from fieldapp.auth.views import bp as auth_bp
     from fieldapp.customers.views import bp as customers_bp
@@ -88,8 +90,13 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.equipment.views import bp as equipment_bp
     from fieldapp.home import bp as home_bp
     from fieldapp.inventory.views import bp as inventory_bp
+    from fieldapp.jobs.views import bp as jobs_bp
+    from fieldapp.messages.views import bp as messages_bp
+    from fieldapp.office.views import bp as office_bp
     from fieldapp.public.views import bp as public_bp
+    from fieldapp.pwa import bp as pwa_bp
     from fieldapp.sops.views import bp as sops_bp
+    from fieldapp.sync.views import bp as sync_bp
     from fieldapp.visits.views import bp as visits_bp
 
     app.register_blueprint(auth_bp)
@@ -101,6 +108,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(customers_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(inventory_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(office_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(sync_bp)
     app.register_blueprint(api)
 
 

@@ -1,14 +1,16 @@
-"""The front door: Today for techs, the office overview for office and admin; the More page."""
+"""The front door: Today for techs, the office dashboard for office and admin; the More page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from fieldapp.activity.queries import latest_events
 from fieldapp.auth.access import PUBLIC, STAFF, allow
-from fieldapp.jobs.models import OPEN_STATUSES
-from fieldapp.jobs.queries import open_job_counts_by_status, open_jobs, open_jobs_for_tech
+from fieldapp.dbtypes import utcnow
+from fieldapp.jobs.queries import open_jobs_for_tech
+from fieldapp.office.queries import dashboard
 from fieldapp.visits.queries import visits_in_progress
 
 bp = Blueprint("home", __name__)
@@ -23,13 +25,8 @@ def index():
             jobs=open_jobs_for_tech(current_user.id),
             visits=visits_in_progress(current_user.id),
         )
-    return render_template(
-        "home/office.html",
-        counts=open_job_counts_by_status(),
-        statuses=OPEN_STATUSES,
-        jobs=open_jobs(),
-        events=latest_events(15),
-    )
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return render_template("office/dashboard.html", board=dashboard(utcnow(), zone))
 
 
 @bp.get("/more")

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ OFFICE_NAV = (
 ADMIN_NAV = (NavItem("auth.user_list", "Users", "users"),)
 
 
+# Where each role's unread job-thread count shows in the navigation.
+UNREAD_NAV = {"tech": "home.index", "office": "jobs.board", "admin": "jobs.board"}
+
+
 def navigation() -> list[NavItem]:
     """The nav for the signed-in user's role, limited to pages this build has."""
     if not current_user.is_authenticated:
@@ -47,7 +53,54 @@ def navigation() -> list[NavItem]:
     else:
         items = OFFICE_NAV + (ADMIN_NAV if current_user.is_admin else ())
     views = current_app.view_functions
-    return [item for item in items if item.endpoint in views]
+    items = [item for item in items if item.endpoint in views]
+    unread = unread_messages()
+    target = UNREAD_NAV.get(current_user.role)
+    if unread and target in views:
+        items = [
+            NavItem(item.endpoint, _with_count(item.label, unread), item.icon)
+            if item.endpoint == target
+            else item
+            for item in items
+        ]
+    return items
+
+
+def _with_count(label: str, count: int) -> Markup:
+    """The label with a count badge; the base layout prints labels as they are."""
+    return Markup(
+        '{} <span class="nav-count" title="{} unread in job threads">{}'
+        '<span class="visually-hidden"> unread</span></span>'
+    ).format(label, count, count)
+
+
+def _per_request(key: str, compute, empty):
+    """Compute once per request (an app context may outlive several requests in tests)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return empty
+    cache = request.environ
+    if key not in cache:
+        cache[key] = empty
+        try:
+            cache[key] = compute(current_user)
+        except SQLAlchemyError:
+            # An error page after a failed transaction still renders, just without badges.
+            current_app.logger.warning("unread counts unavailable", exc_info=True)
+    return cache[key]
+
+
+def unread_messages() -> int:
+    """The signed-in user's unread job-thread messages, for the navigation badge."""
+    from fieldapp.messages.queries import unread_total
+
+    return _per_request("fieldapp.unread_total", unread_total, 0)
+
+
+def unread_count(job_id: int) -> int:
+    """Unread messages on one job (Today's job cards): the user's unread, per job, once."""
+    from fieldapp.messages.queries import unread_by_job
+
+    return _per_request("fieldapp.unread_by_job", unread_by_job, {}).get(job_id, 0)
 
 
 def company_zone() -> ZoneInfo:
@@ -124,6 +177,7 @@ def humanise(value: str | None) -> str:
 def register(app: Flask) -> None:
     # Built once: url_for per icon would cost more than the rest of a timeline entry.
     app.jinja_env.globals["sprite_url"] = f"{app.static_url_path}/icons/sprite.svg"
+    app.jinja_env.globals["unread_count"] = unread_count
     app.jinja_env.filters.update(
         local_time=local_time,
         local_date=local_date,

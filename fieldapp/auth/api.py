@@ -2,6 +2,7 @@
 
 from flask import jsonify
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from fieldapp.api import api, documented, load_json
 from fieldapp.auth import services
@@ -25,3 +26,12 @@ def change_password():
     data = load_json(PasswordChangeSchema())
     services.change_own_password(current_user, data["current_password"], data["new_password"])
     return "", 204
+
+
+@api.get("/csrf-token")
+@allow(STAFF)
+@documented("A fresh CSRF token", tag="auth")
+def csrf_token():
+    """A token for the X-CSRFToken header. A page kept offline may carry one from a session
+    that has since ended (a phone restart); the phone asks for a fresh one."""
+    return jsonify({"token": generate_csrf()})

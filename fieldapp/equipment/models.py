@@ -49,7 +49,9 @@ class Equipment(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
+    # Loaded with the plotter; "unnested" keeps the inner join from wrapping the outer joins
+    # of queries that reach plotters through a job (a slow plan on SQLite).
+    customer: Mapped[Customer] = relationship(lazy="joined", innerjoin="unnested")
 
     @property
     def short_code(self) -> str:

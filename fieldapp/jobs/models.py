@@ -46,6 +46,8 @@ class Job(db.Model):
         one_of("kind", JOB_KINDS),
         sa.Index("ix_jobs_assigned_to_id_status", "assigned_to_id", "status"),
         sa.Index("ix_jobs_status_scheduled_for", "status", "scheduled_for"),
+        # The board's recently done column and the reports read done jobs by when they closed.
+        sa.Index("ix_jobs_status_closed_at", "status", "closed_at"),
         sa.Index("ix_jobs_equipment_id", "equipment_id"),
     )
 

@@ -29,28 +29,3 @@ def open_jobs_for_tech(tech_id: int) -> list[Job]:
             )
         )
     )
-
-
-def open_job_counts_by_status() -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(Job.status, sa.func.count())
-        .where(Job.status.in_(OPEN_STATUSES))
-        .group_by(Job.status)
-    ).all()
-    counts = dict.fromkeys(OPEN_STATUSES, 0)
-    counts.update({status: count for status, count in rows})
-    return counts
-
-
-def open_jobs(limit: int = 50) -> list[Job]:
-    return list(
-        db.session.scalars(
-            sa.select(Job)
-            .where(Job.status.in_(OPEN_STATUSES))
-            .options(
-                joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to)
-            )
-            .order_by(_PRIORITY_ORDER, Job.scheduled_for.is_(None), Job.scheduled_for, Job.id)
-            .limit(limit)
-        )
-    )

@@ -11,7 +11,14 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Conflict, Invalid
 from fieldapp.extensions import db
-from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, JOB_SOURCES, Job, job_id_from_number
+from fieldapp.jobs.models import (
+    JOB_KINDS,
+    JOB_PRIORITIES,
+    JOB_SOURCES,
+    JOB_STATUSES,
+    Job,
+    job_id_from_number,
+)
 
 # Which status may follow which. Everything not listed is refused with a reason.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -169,3 +176,106 @@ def create_job(
     if commit:
         db.session.commit()
     return job
+
+
+def _when(value: datetime | None) -> str:
+    from fieldapp.templating import local_time
+
+    return f" for {local_time(value)}" if value else ", not scheduled yet"
+
+
+def assign_job(
+    job: Job,
+    tech_id: int | None,
+    scheduled_for: datetime | None,
+    actor_id: int | None,
+    *,
+    commit: bool = True,
+) -> Job:
+    """Send a tech (or take the job back with tech_id None) and set when; a new job becomes
+    scheduled. The tech sees it on Today at the next load; the office sees a job.assigned event."""
+    if job.status in CLOSED:
+        message = f"{job.number} is already {STATUS_LABELS[job.status]}; it cannot be assigned."
+        raise Conflict(message, {"tech": [message]})
+    tech = None
+    if tech_id is not None:
+        tech = db.session.get(User, tech_id)
+        if tech is None or not tech.active or tech.role != "tech":
+            raise Invalid.field("tech", "Choose an active technician.")
+    elif job.status == "in_progress":
+        message = (
+            f"{job.number} is in progress: a visit is under way. Reassign it to another tech "
+            "instead of taking it back."
+        )
+        raise Conflict(message, {"tech": [message]})
+    if job.assigned_to_id == tech_id and job.scheduled_for == scheduled_for:
+        return job
+    previous = db.session.get(User, job.assigned_to_id) if job.assigned_to_id else None
+    job.assigned_to_id, job.scheduled_for = tech_id, scheduled_for
+    job.updated_at = utcnow()
+    if tech is not None and job.status == "new":
+        change_job_status(job, "scheduled", actor_id=actor_id)
+    elif tech is None and job.status == "scheduled":
+        change_job_status(job, "new", actor_id=actor_id, reason="no tech assigned")
+    when = _when(scheduled_for)
+    verb = "job.assigned"
+    if tech is None and previous is None:
+        summary = f"{job.number} has no tech yet{when}"
+    elif tech is None:
+        verb, summary = "job.unassigned", f"{job.number} taken back from {previous.name}"
+    elif previous is None:
+        summary = f"{job.number} assigned to {tech.name}{when}"
+    elif previous.id != tech.id:
+        summary = f"{job.number} reassigned from {previous.name} to {tech.name}{when}"
+    else:
+        summary = f"{job.number} rescheduled: {tech.name}{when}"
+    record_event(
+        verb,
+        "job",
+        job.id,
+        summary,
+        actor_id=actor_id,
+        job_id=job.id,
+        equipment_id=job.equipment_id,
+    )
+    if commit:
+        db.session.commit()
+    return job
+
+
+def open_job(
+    *,
+    actor_id: int | None,
+    tech_id: int | None = None,
+    scheduled_for: datetime | None = None,
+    commit: bool = True,
+    **fields,
+) -> Job:
+    """Open a job (the fields of create_job) and, when a tech is chosen, dispatch it at once.
+
+    Every field is checked before anything is written, so the form shows all problems together.
+    """
+    errors: dict[str, list[str]] = {}
+    if tech_id is not None:
+        tech = db.session.get(User, tech_id)
+        if tech is None or not tech.active or tech.role != "tech":
+            errors["tech"] = ["Choose an active technician, or leave the job unassigned."]
+    elif scheduled_for is not None:
+        errors["tech"] = ["Choose who goes at that time, or clear the time."]
+    try:
+        job = create_job(actor_id=actor_id, commit=False, **fields)
+    except Invalid as exc:  # create_job checks before it writes anything
+        raise Invalid("The job is not complete.", {**exc.fields, **errors}) from exc
+    if errors:
+        db.session.rollback()  # the job create_job just added
+        raise Invalid("The job is not complete.", errors)
+    if tech_id is not None:
+        assign_job(job, tech_id, scheduled_for, actor_id, commit=False)
+    if commit:
+        db.session.commit()
+    return job
+
+
+def next_statuses(job: Job) -> list[str]:
+    """The statuses the job may move to now, in the order of the workflow."""
+    return [status for status in JOB_STATUSES if status in TRANSITIONS[job.status]]

@@ -22,6 +22,8 @@ class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         sa.Index("ix_messages_job_id_created_at", "job_id", "created_at"),
+        # Unread counts (every office page) and the owner-load report read recent messages.
+        sa.Index("ix_messages_created_at", "created_at"),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
     )
 

@@ -15,13 +15,27 @@ from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message, ThreadRead
 from fieldapp.visits.models import Photo
+from fieldapp.visits.photos import add_photo
 
 MAX_BODY = 4000
+MAX_PHOTOS = 6
 
 
 def can_post(user: User, job: Job) -> bool:
     """Office and admin talk on every job; a tech on jobs assigned to them."""
     return user.is_office or job.assigned_to_id == user.id
+
+
+def check_post(job: Job, author: User, body: str) -> str:
+    """The cleaned body, or why this author cannot post it on this job."""
+    if not can_post(author, job):
+        raise Forbidden(f"{job.number} is not assigned to you.")
+    body = body.strip()
+    if not body:
+        raise Invalid.field("body", "Write a message before sending.")
+    if len(body) > MAX_BODY:
+        raise Invalid.field("body", f"Keep a message under {MAX_BODY:,} characters.")
+    return body
 
 
 def post_message(
@@ -31,23 +45,20 @@ def post_message(
     *,
     message_id: uuid.UUID | None = None,
     photo_ids: list[uuid.UUID] = (),
-    at: datetime | None = None,
     commit: bool = True,
 ) -> tuple[Message, bool]:
-    """Add a message to a job's thread; returns (message, created). A resend is a no-op."""
+    """Add a message to a job's thread; returns (message, created). A resend is a no-op.
+
+    The message is dated when the server receives it: one written offline and synced later
+    must still count as unread for whoever read the thread in between.
+    """
     message_id = message_id or uuid.uuid4()
     existing = db.session.get(Message, message_id)
     if existing is not None:
         if existing.author_id != author.id:
             raise Forbidden("That message id belongs to someone else's message.")
         return existing, False
-    if not can_post(author, job):
-        raise Forbidden(f"{job.number} is not assigned to you.")
-    body = body.strip()
-    if not body:
-        raise Invalid.field("body", "Write a message before sending.")
-    if len(body) > MAX_BODY:
-        raise Invalid.field("body", f"Keep a message under {MAX_BODY:,} characters.")
+    body = check_post(job, author, body)
     photos = list(db.session.scalars(sa.select(Photo).where(Photo.id.in_(list(photo_ids)))))
     if len(photos) != len(set(photo_ids)) or any(
         p.uploaded_by_id != author.id or p.visit_id or p.message_id or p.service_request_id
@@ -55,7 +66,7 @@ def post_message(
     ):
         raise Invalid.field("photos", "A photo is missing or already used elsewhere.")
     message = Message(
-        id=message_id, job_id=job.id, author_id=author.id, body=body, created_at=at or utcnow()
+        id=message_id, job_id=job.id, author_id=author.id, body=body, created_at=utcnow()
     )
     db.session.add(message)
     db.session.flush()
@@ -84,3 +95,34 @@ def mark_read(job_id: int, user_id: int, at: datetime | None = None) -> None:
         db.session.add(ThreadRead(user_id=user_id, job_id=job_id, read_at=at))
     elif marker.read_at < at:
         marker.read_at = at
+
+
+def post_message_with_uploads(
+    job: Job,
+    author: User,
+    body: str,
+    *,
+    message_id: uuid.UUID | None,
+    uploads: list[bytes] = (),
+) -> tuple[Message, bool]:
+    """The thread form: photos sent with the message are decoded and stored, then posted.
+
+    A resend of the same form (same message id) returns the first message and stores nothing.
+    """
+    existing = db.session.get(Message, message_id) if message_id else None
+    if existing is not None:
+        return post_message(job, author, body, message_id=message_id)
+    check_post(job, author, body)  # before any file is written
+    if len(uploads) > MAX_PHOTOS:
+        raise Invalid.field("photos", f"Send at most {MAX_PHOTOS} photos with one message.")
+    photos = [add_photo(data, uploaded_by_id=author.id) for data in uploads]
+    db.session.flush()
+    return post_message(
+        job, author, body, message_id=message_id, photo_ids=[photo.id for photo in photos]
+    )
+
+
+def mark_thread_read(job: Job, user: User) -> None:
+    """The user has seen the thread up to now (opening it clears its unread count)."""
+    mark_read(job.id, user.id)
+    db.session.commit()

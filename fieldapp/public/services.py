@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -12,8 +12,10 @@ from fieldapp.activity.services import record_event
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.tokens import ALPHABET
-from fieldapp.errors import Invalid, Throttled
+from fieldapp.errors import Conflict, Invalid, Throttled
 from fieldapp.extensions import db
+from fieldapp.jobs.models import JOB_NUMBER_OFFSET, Job
+from fieldapp.jobs.services import open_job
 from fieldapp.public.models import ServiceRequest
 from fieldapp.visits.photos import add_photo
 
@@ -101,6 +103,78 @@ def submit_service_request(
         f"at {equipment.customer.name}: {problem[:160]}",
         actor_id=None,
         equipment_id=equipment.id,
+    )
+    db.session.commit()
+    return request
+
+
+def _check_new(request: ServiceRequest) -> None:
+    if request.status == "converted":
+        job = f"J-{request.job_id + JOB_NUMBER_OFFSET}" if request.job_id else "a job"
+        raise Conflict(f"{request.reference} was already made into {job}.")
+    if request.status == "dismissed":
+        raise Conflict(f"{request.reference} was already dismissed: {request.dismissed_reason}")
+
+
+def convert_request(
+    request: ServiceRequest,
+    *,
+    actor_id: int,
+    priority: str = "normal",
+    tech_id: int | None = None,
+    scheduled_for: datetime | None = None,
+) -> Job:
+    """Make a service request into a job in one step: the plotter, its customer, the caller
+    and the description carry over; the request's photo stays linked and shows on the job."""
+    _check_new(request)
+    equipment = request.equipment
+    job = open_job(
+        actor_id=actor_id,
+        tech_id=tech_id,
+        scheduled_for=scheduled_for,
+        customer_id=equipment.customer_id,
+        equipment_id=equipment.id,
+        problem=request.problem,
+        priority=priority,
+        source="qr_request",
+        caller_name=request.name,
+        caller_phone=request.phone,  # an email-only caller is reached from the request card
+        commit=False,
+    )
+    request.status, request.job_id = "converted", job.id
+    request.handled_by_id, request.handled_at = actor_id, utcnow()
+    record_event(
+        "request.converted",
+        "service_request",
+        request.id,
+        f"Service request {request.reference} from {request.name} became {job.number}",
+        actor_id=actor_id,
+        job_id=job.id,
+        equipment_id=equipment.id,
+    )
+    db.session.commit()
+    return job
+
+
+def dismiss_request(request: ServiceRequest, reason: str, *, actor_id: int) -> ServiceRequest:
+    """Close a request without a job; the reason is required so the decision can be read later."""
+    _check_new(request)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Invalid.field(
+            "reason", "Say why, e.g. “duplicate of J-1042” or “fixed by phone with the caller”."
+        )
+    if len(reason) > 300:
+        raise Invalid.field("reason", "Keep the reason under 300 characters.")
+    request.status, request.dismissed_reason = "dismissed", reason
+    request.handled_by_id, request.handled_at = actor_id, utcnow()
+    record_event(
+        "request.dismissed",
+        "service_request",
+        request.id,
+        f"Service request {request.reference} from {request.name} dismissed: {reason}",
+        actor_id=actor_id,
+        equipment_id=request.equipment_id,
     )
     db.session.commit()
     return request

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from zoneinfo import ZoneInfo
 
-from fieldapp.auth.access import PUBLIC, allow
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fieldapp.auth.access import OFFICE, PUBLIC, allow
 from fieldapp.equipment.services import Scan, resolve_code
-from fieldapp.errors import Invalid, Throttled
+from fieldapp.errors import Invalid, ServiceError, Throttled
+from fieldapp.extensions import db
+from fieldapp.jobs.forms import assignment_fields
+from fieldapp.jobs.models import JOB_PRIORITIES
+from fieldapp.office.queries import active_techs
+from fieldapp.public import queries, services
+from fieldapp.public.models import ServiceRequest
 from fieldapp.public.services import submit_service_request
 
 bp = Blueprint("public", __name__)
@@ -56,3 +65,63 @@ def request_service(token: str):
         return public_plotter_page(found, request.form, exc.fields, 422)
     flash(service_request.reference, "request-sent")
     return redirect(url_for("equipment.plotter", token=found.token) + "#sent")
+
+
+# -- the office's inbox -----------------------------------------------------------------
+
+
+@bp.get("/requests")
+@allow(OFFICE)
+def inbox():
+    """Service requests from label scans: make each a job in one step, or dismiss it."""
+    return render_template(
+        "public/inbox.html",
+        inbox=queries.inbox(request.args.get("status", "new")),
+        techs=active_techs(),
+        priorities=JOB_PRIORITIES,
+    )
+
+
+def _service_request(request_id: int) -> ServiceRequest:
+    return db.get_or_404(ServiceRequest, request_id)
+
+
+@bp.post("/requests/<int:request_id>/convert")
+@allow(OFFICE)
+def convert(request_id: int):
+    service_request = _service_request(request_id)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    try:
+        job = services.convert_request(
+            service_request,
+            actor_id=current_user.id,
+            priority=request.form.get("priority", "normal"),
+            **assignment_fields(request.form, zone),
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{service_request.reference}: {_explain(exc)}", "error")
+        return redirect(url_for("public.inbox") + f"#sr-{service_request.id}")
+    flash(f"{service_request.reference} is now {job.number}.", "success")
+    return redirect(url_for("jobs.detail", job_id=job.id))
+
+
+@bp.post("/requests/<int:request_id>/dismiss")
+@allow(OFFICE)
+def dismiss(request_id: int):
+    service_request = _service_request(request_id)
+    try:
+        services.dismiss_request(
+            service_request, request.form.get("reason", ""), actor_id=current_user.id
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(f"{service_request.reference}: {_explain(exc)}", "error")
+        return redirect(url_for("public.inbox") + f"#sr-{service_request.id}")
+    flash(f"{service_request.reference} dismissed.", "success")
+    return redirect(url_for("public.inbox"))
+
+
+def _explain(exc: ServiceError) -> str:
+    details = " ".join(message for messages in exc.fields.values() for message in messages)
+    return details or exc.message

@@ -265,6 +265,14 @@ def _urls(user: User, versions, jobs: list[Job]) -> list[str]:
         for job in jobs
         if job.equipment is not None
     ]
+    urls += [url_for("messages.thread", job_id=job.id) for job in jobs]
     if user.role == "tech":
         urls.append(url_for("inventory.my_van"))
+        # The visit form of each procedure a visit can follow, and the one without a procedure.
+        urls += [
+            url_for("visits.blank_form", slug=version.sop.slug)
+            for version in versions
+            if version.sop.category in ("repair", "preventive")
+        ]
+        urls.append(url_for("visits.blank_form", slug="none"))
     return list(dict.fromkeys(urls))

@@ -50,7 +50,6 @@ class MessagePostSchema(Schema):
     job = fields.String(required=True)
     body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     photos = fields.List(fields.UUID(), load_default=list)
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class NewEquipmentSchema(Schema):

@@ -89,7 +89,6 @@ def _message_post(payload: dict, user: User) -> str:
         data["body"],
         message_id=data["id"],
         photo_ids=data["photos"],
-        at=data["at"],
         commit=False,
     )
     return "applied" if created else "duplicate"

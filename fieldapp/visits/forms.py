@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from fieldapp.sops.models import SopVersion
 from fieldapp.visits.models import Visit
 from fieldapp.visits.photos import add_photo
 from fieldapp.visits.services import PartInput, StepInput, VisitInput
-
-_DATA_URL = re.compile(r"^data:image/png;base64,(?P<data>[A-Za-z0-9+/=]+)$")
 
 
 def _local_datetime(value: str, zone: ZoneInfo, name: str, errors: dict) -> datetime | None:
@@ -105,17 +102,6 @@ def visit_input_from_form(
         if photo_id:
             photos.append(photo_id)
             stored.setdefault("photos", []).append(photo_id)
-    signature = _uuid(form.get("signature-id"))
-    match = _DATA_URL.match(form.get("signature-png", ""))
-    if signature is None and match:
-        try:
-            photo = add_photo(
-                base64.b64decode(match["data"]), kind="signature", uploaded_by_id=tech_id
-            )
-            db.session.commit()
-            signature = photo.id
-        except Invalid as exc:
-            errors["signoff"] = [exc.message]
     meter = form.get("meter_reading", "").replace(",", "").replace(" ", "")
     meter_reading = None
     if meter:
@@ -142,7 +128,6 @@ def visit_input_from_form(
         parts=parts,
         photos=photos,
         signoff_name=form.get("signoff_name", ""),
-        signature=signature,
     )
 
 

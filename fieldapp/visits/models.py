@@ -51,6 +51,8 @@ class Visit(db.Model):
         one_of("source", VISIT_SOURCES),
         sa.Index("ix_visits_equipment_id_started_at", "equipment_id", "started_at"),
         sa.Index("ix_visits_tech_id_started_at", "tech_id", "started_at"),
+        # "Continue visit" on every plotter page and Today: a tech's unfinished visits.
+        sa.Index("ix_visits_tech_id_status", "tech_id", "status"),
         sa.Index("ix_visits_job_id", "job_id"),
     )
 

@@ -121,3 +121,25 @@ def visits_in_progress(tech_id: int) -> list[Visit]:
             .order_by(Visit.started_at.desc())
         )
     )
+
+
+def blank_form_context(version: SopVersion | None, tech_id: int) -> dict:
+    """The visit form before a plotter is known: the phone fills in the plotter, job and
+    start time from its offline pack, so this page can be cached and used without signal."""
+    _, parts = parts_for_model("", tech_id)
+    return {
+        "visit": None,
+        "equipment": None,
+        "job": None,
+        "version": version,
+        "errors": {},
+        "form": request.form,
+        "posted": False,
+        "kept": {},
+        "kept_photos": [],
+        "compatible_parts": [],
+        "other_parts": parts,
+        "last_meter": None,
+        "outcomes": OUTCOME_LABELS,
+        "now": utcnow(),
+    }

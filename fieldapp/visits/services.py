@@ -116,22 +116,26 @@ def start_visit(
     sop_version: SopVersion | None = None,
     started_at: datetime | None = None,
     source: str = "web",
+    strict_job: bool = True,
     commit: bool = True,
 ) -> Visit:
     """Open a visit on site: the job goes in progress and the office sees where the tech is.
 
-    Starting the same visit id twice returns the first one (a double tap, a retry).
+    Starting the same visit id twice returns the first one (a double tap, a retry). With
+    strict_job off (a start that happened offline, hours ago) a job the office closed
+    meanwhile does not refuse the visit: the visit is kept and the job left as it is.
     """
     existing = db.session.get(Visit, visit_id)
     if existing is not None:
         if existing.tech_id != tech.id:
             raise Forbidden("That visit belongs to another technician.")
         return existing
+    job_error = None
     if job is not None:
         _check_job_fits(job, equipment, {})
-        error = transition_error(job, "in_progress")
-        if error:
-            raise Conflict(error, {"job": [error]})
+        job_error = transition_error(job, "in_progress")
+        if job_error and strict_job:
+            raise Conflict(job_error, {"job": [job_error]})
     visit = Visit(
         id=visit_id,
         equipment_id=equipment.id,
@@ -143,7 +147,7 @@ def start_visit(
         source=source,
     )
     db.session.add(visit)
-    if job is not None:
+    if job is not None and not job_error:
         if job.equipment_id is None:
             job.equipment_id = equipment.id
         change_job_status(job, "in_progress", actor_id=tech.id, at=visit.started_at)
@@ -311,9 +315,7 @@ def _validate_steps(data: VisitInput, existing: Visit | None, fail):
         fail("steps", "The steps come from different SOPs or versions.")
         return None, steps
     version = db.session.get(SopVersion, version_ids.pop()) if version_ids else None
-    started_with = existing.sop_version_id if existing is not None else None
-    if started_with and version is not None and version.id != started_with:
-        fail("steps", "These steps are not from the SOP this visit was started with.")
+    # The tech may switch procedure on site: the steps recorded decide which version it was.
     if version is not None:
         _require(version, {s.step_id: s for s in data.steps}, fail)
     return version, steps

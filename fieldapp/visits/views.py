@@ -25,11 +25,11 @@ from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.jobs.services import find_job
 from fieldapp.sops.models import SopVersion
-from fieldapp.sops.services import current_versions, suggested_version
+from fieldapp.sops.services import current_versions, suggested_version, version_of
 from fieldapp.visits.forms import visit_input_from_form
 from fieldapp.visits.models import Photo, Visit
 from fieldapp.visits.photos import photo_path
-from fieldapp.visits.queries import report_context, visit_form_context
+from fieldapp.visits.queries import blank_form_context, report_context, visit_form_context
 from fieldapp.visits.services import record_visit, start_visit
 
 bp = Blueprint("visits", __name__)
@@ -158,6 +158,18 @@ def form(visit_id: uuid.UUID):
     context = visit_form_context(visit, version, errors, kept)
     page = render_template("visits/form.html", **context)
     return page, status
+
+
+@bp.get("/visits/form/<slug>")
+@allow(TECH)
+def blank_form(slug: str):
+    """The visit form for one SOP (or "none"), filled in on the phone: it works offline."""
+    version = None
+    if slug != "none":
+        version = version_of(slug)
+        if version is None:
+            abort(404)
+    return render_template("visits/form.html", **blank_form_context(version, current_user.id))
 
 
 @bp.get("/visits/<uuid:visit_id>/report")

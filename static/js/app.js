@@ -1,4 +1,6 @@
-// Small enhancements every page may use. Pages work without them.
+// What every page gets. Pages work without it; it adds offline work and small conveniences.
+
+import { currentUser } from "./store.js";
 
 // <select data-autosubmit> submits its form on change (e.g. picking a customer).
 document.addEventListener("change", (event) => {
@@ -10,3 +12,27 @@ document.addEventListener("change", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// Signing in: the next page refreshes the offline pack.
+document.querySelector('form[action="/login"]')?.addEventListener("submit", () => {
+  sessionStorage.setItem("fieldapp:just-signed-in", "1");
+});
+
+if (currentUser()) {
+  const [{ startSync }, { startPack }, { guardSignOut }] = await Promise.all([
+    import("./sync.js"),
+    import("./pack.js"),
+    import("./signout.js"),
+  ]);
+  startSync();
+  startPack();
+  guardSignOut();
+}
+
+// A message left by the page before (e.g. "Visit saved." after finishing through the outbox).
+const flash = sessionStorage.getItem("fieldapp:flash");
+if (flash) {
+  sessionStorage.removeItem("fieldapp:flash");
+  const note = Object.assign(document.createElement("div"), { className: "flash flash-success", textContent: flash });
+  document.querySelector('.flashes[role="status"]')?.append(note);
+}

@@ -1,11 +1,7 @@
-// Photos from the phone: shrink in the browser (at most 2048 px, JPEG) before they leave it,
-// then upload under an id made here, so a retry never stores the same photo twice.
+// Photos from the phone are shrunk in the browser (at most 2048 px, JPEG) before they are
+// kept for upload; and the CSRF token that every write to the server carries.
 
 export const MAX_SIDE = 2048;
-
-export function newId() {
-  return crypto.randomUUID();
-}
 
 export async function downscale(file, maxSide = MAX_SIDE) {
   const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
@@ -24,23 +20,23 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 }
 
-export async function uploadPhoto(id, blob, kind = "photo") {
-  const response = await fetch(`/api/v1/photos/${id}?kind=${kind}`, {
-    method: "PUT",
-    credentials: "same-origin",
-    headers: { "Content-Type": blob.type || "application/octet-stream", "X-CSRFToken": csrfToken() },
-    body: blob,
-  });
-  if (!response.ok) {
-    let message = `Upload failed (${response.status})`;
-    try {
-      message = (await response.json()).error.message;
-    } catch {
-      /* not JSON: keep the status */
-    }
-    const error = new Error(message);
-    error.status = response.status;
-    throw error;
+// A page served from the cache after the phone restarted carries the token of a session that
+// has ended; ask for a fresh one (and keep it in the page for every later request).
+export async function refreshCsrfToken() {
+  const response = await fetch("/api/v1/csrf-token", { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) return null;
+  const { token } = await response.json();
+  document.querySelector('meta[name="csrf-token"]')?.setAttribute("content", token);
+  return token;
+}
+
+// fetch with the CSRF header; a refused token is refreshed once and the request sent again.
+export async function fetchWithCsrf(url, options = {}) {
+  const send = () => fetch(url, { credentials: "same-origin", ...options, headers: { ...options.headers, "X-CSRFToken": csrfToken() } });
+  let response = await send();
+  if (response.status === 400) {
+    const body = await response.clone().json().catch(() => null);
+    if (body?.error?.code === "csrf_failed" && (await refreshCsrfToken())) response = await send();
   }
-  return response.json();
+  return response;
 }

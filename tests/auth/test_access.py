@@ -47,6 +47,25 @@ ACCESS = {
     "/api/v1/equipment": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/equipment/{token}": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/pack": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/csrf-token": (UNAUTHORIZED, OK, OK, OK),
+    "/visits/form/{sop}": (LOGIN, OK, DENIED, DENIED),
+    "/sync": (LOGIN, OK, OK, OK),
+    "/offline/plotter": (LOGIN, OK, OK, OK),
+    "/manifest.webmanifest": (OK, OK, OK, OK),
+    "/sw.js": (OK, OK, OK, OK),
+    "/offline": (LOGIN, OK, OK, OK),
+    # The office and the communication hub: techs get their own jobs' threads, nothing else.
+    "/jobs": (LOGIN, DENIED, OK, OK),
+    "/jobs/new": (LOGIN, DENIED, OK, OK),
+    "/jobs/{job}": (LOGIN, DENIED, OK, OK),
+    "/jobs/{job}/messages": (LOGIN, DENIED, OK, OK),  # another tech's job
+    "/requests": (LOGIN, DENIED, OK, OK),
+    "/techs/{user}/day": (LOGIN, DENIED, OK, OK),
+    "/reports": (LOGIN, DENIED, OK, OK),
+    "/reports/{report}": (LOGIN, DENIED, OK, OK),
+    "/reports/{report}.csv": (LOGIN, DENIED, OK, OK),
+    "/api/v1/activity": (UNAUTHORIZED, DENIED, OK, OK),
+    "/api/v1/jobs/{job_number}/messages": (UNAUTHORIZED, DENIED, OK, OK),
 }
 
 # Endpoints reached only by POST (checked in their own tests) or not a page at all.
@@ -79,6 +98,7 @@ def subjects(app):
     user = factories.make_user("tech")
     plotter = factories.make_equipment()
     visit = factories.make_visit(plotter, user)
+    job = factories.make_job(equipment=plotter, assigned_to_id=user.id)
     photo = add_photo(factories.jpeg_bytes(), uploaded_by_id=user.id)
     db.session.commit()
     return {
@@ -92,6 +112,9 @@ def subjects(app):
         "version": version.number,
         "user": user.id,
         "token": plotter.qr_token,
+        "job": job.id,
+        "job_number": job.number,
+        "report": "owner-load",
     }
 
 

@@ -43,11 +43,11 @@ def test_tech_logs_a_visit_end_to_end(live_server, page, tmp_path):
     photo.write_bytes(factories.jpeg_bytes(3000, 2000))
 
     sign_in(page, live_server.url, tech.email, factories.PASSWORD)
+    expect(page.locator("[data-pack-summary]")).to_contain_text("Offline ready: 1 plotter, 1 SOP")
     card = page.locator(f'[data-job="{job.number}"]')
     card.get_by_role("link", name="Start visit").click()
-    expect(page.get_by_role("heading", name="Start a visit")).to_be_visible()
-    page.get_by_role("button", name="Start visit now").click()
     expect(page.get_by_role("heading", name="HP DesignJet T830")).to_be_visible()
+    expect(page.locator(".visit-header")).to_contain_text("Halvorsen Kline Architects")
 
     steps = page.locator("[data-step]")
     expect(steps).to_have_count(4)
@@ -91,7 +91,8 @@ def test_tech_logs_a_visit_end_to_end(live_server, page, tmp_path):
     page.get_by_role("button", name="Finish visit").click()
 
     expect(page).to_have_url(re.compile(rf"/e/{plotter.qr_token}#visit-"))
-    expect(page.locator(".flash-success")).to_contain_text("Follow-up job J-")
+    expect(page.locator(".flash-success")).to_contain_text("Visit saved")
+    expect(page.locator("#sync-status")).to_contain_text("all synced")
     first = page.locator("[data-visit]").first
     expect(first).to_contain_text("Replaced carriage belt; 86:01 cleared")
     expect(first).to_contain_text("Carriage belt 24in")
@@ -123,8 +124,8 @@ def test_fixed_visit_closes_the_job(live_server, page):
     plotter = factories.make_equipment()
     job = factories.make_job(equipment=plotter, assigned_to_id=tech.id, status="scheduled")
     sign_in(page, live_server.url, tech.email, factories.PASSWORD)
+    expect(page.locator("[data-pack-summary]")).to_contain_text("Offline ready")
     page.locator(f'[data-job="{job.number}"]').get_by_role("link", name="Start visit").click()
-    page.get_by_role("button", name="Start visit now").click()
     page.locator(".status-choice", has_text="Fixed").click()
     page.get_by_label("What you did").fill("Reseated the encoder strip; 87:11 gone.")
     page.get_by_role("button", name="Finish visit").click()

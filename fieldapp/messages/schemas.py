@@ -1,0 +1,50 @@
+"""JSON shapes of job-thread messages at the API edge."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from fieldapp.messages.services import MAX_BODY, MAX_PHOTOS
+
+
+class MessageInputSchema(Schema):
+    """A message as the phone sends it; the author is the signed-in user."""
+
+    id = fields.UUID(required=True, metadata={"description": "made by the client; resends match"})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    photos = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS),
+        metadata={"description": "ids of photos already uploaded with PUT /api/v1/photos/<id>"},
+    )
+
+
+class AuthorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
+class MessagePhotoSchema(Schema):
+    id = fields.UUID()
+    url = fields.String()
+    thumbnail_url = fields.String()
+
+
+class MessageSchema(Schema):
+    id = fields.UUID()
+    job = fields.String()
+    author = fields.Nested(AuthorSchema)
+    body = fields.String()
+    created_at = fields.DateTime()
+    photos = fields.List(fields.Nested(MessagePhotoSchema))
+
+
+class MessageResultSchema(MessageSchema):
+    duplicate = fields.Boolean()
+
+
+class ThreadSchema(Schema):
+    job = fields.String()
+    messages = fields.List(fields.Nested(MessageSchema))

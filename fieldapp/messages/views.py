@@ -1,0 +1,71 @@
+"""A job's thread as its own page (what a tech opens from Today), and posting to it."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from fieldapp.auth.access import STAFF, allow
+from fieldapp.errors import ServiceError
+from fieldapp.extensions import db
+from fieldapp.jobs.models import Job
+from fieldapp.messages.queries import job_thread
+from fieldapp.messages.services import can_post, mark_thread_read, post_message_with_uploads
+
+bp = Blueprint("messages", __name__)
+
+
+def _job_for_me(job_id: int) -> Job:
+    """The job, if the signed-in user is in its thread (office always, a tech if assigned)."""
+    job = db.get_or_404(Job, job_id)
+    if not can_post(current_user, job):
+        abort(403)
+    return job
+
+
+def _parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/jobs/<int:job_id>/messages", methods=["GET", "POST"])
+@allow(STAFF)
+def thread(job_id: int):
+    """Read the thread and post to it. The form is a plain POST that works without JavaScript;
+    its hidden id makes a double tap or a resend post the message once."""
+    job = _job_for_me(job_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        try:
+            message, _ = post_message_with_uploads(
+                job,
+                current_user,
+                request.form.get("body", ""),
+                message_id=_parse_uuid(request.form.get("id")) or uuid.uuid4(),
+                uploads=uploads,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            errors, status = exc.fields or {"body": [exc.message]}, exc.status
+        else:
+            if current_user.is_office and request.form.get("from") == "job":
+                target = url_for("jobs.detail", job_id=job.id)
+            else:
+                target = url_for("messages.thread", job_id=job.id)
+            return redirect(f"{target}#m-{message.id}")
+    else:
+        mark_thread_read(job, current_user)
+    page = render_template(
+        "messages/thread.html",
+        job=job,
+        thread=job_thread(job),
+        errors=errors,
+        form=request.form,
+        message_id=uuid.uuid4(),
+    )
+    return page, status

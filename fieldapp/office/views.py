@@ -1,0 +1,114 @@
+"""Office pages: a tech's day, and the reports (each with a chart, a date range and CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from fieldapp.auth.access import OFFICE, allow
+from fieldapp.auth.models import User
+from fieldapp.dbtypes import utcnow
+from fieldapp.errors import Invalid
+from fieldapp.extensions import db
+from fieldapp.jobs.models import JOB_NUMBER_OFFSET
+from fieldapp.office import queries
+from fieldapp.office import reports as reporting
+
+bp = Blueprint("office", __name__)
+
+REPORT_SLUGS = "any(" + ", ".join(f'"{slug}"' for slug in reporting.REPORTS) + ")"
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _today() -> date:
+    return utcnow().astimezone(_zone()).date()
+
+
+@bp.get("/techs/<int:user_id>/day")
+@allow(OFFICE)
+def tech_day(user_id: int):
+    """One tech's day: the visits on a timeline, time on site, parts used, what was planned."""
+    tech = db.get_or_404(User, user_id)
+    if tech.role != "tech":
+        abort(404, description=f"{tech.name} is not a technician, so has no visits.")
+    error = None
+    day = _today()
+    if request.args.get("date"):
+        try:
+            day = date.fromisoformat(request.args["date"])
+        except ValueError:
+            error = "Enter the date as YYYY-MM-DD; showing today instead."
+    return render_template(
+        "office/tech_day.html",
+        day=queries.tech_day(tech, day, utcnow(), _zone()),
+        today=_today(),
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1),
+        error=error,
+        zone=_zone(),
+    )
+
+
+@bp.get("/reports")
+@allow(OFFICE)
+def reports():
+    """The reports, each answering one question about how the business runs."""
+    return render_template("office/reports.html", kinds=reporting.REPORTS.values())
+
+
+def _range() -> tuple[reporting.DateRange, dict]:
+    try:
+        return (
+            reporting.parse_range(request.args.get("from"), request.args.get("to"), _today()),
+            {},
+        )
+    except Invalid as exc:
+        return reporting.default_range(_today()), exc.fields
+
+
+@bp.get(f"/reports/<{REPORT_SLUGS}:slug>")
+@allow(OFFICE)
+def report(slug: str):
+    span, errors = _range()
+    return render_template(
+        "office/report.html",
+        kind=reporting.REPORTS[slug],
+        kinds=reporting.REPORTS.values(),
+        report=reporting.build_report(slug, span, _zone()),
+        errors=errors,
+        form=request.args,
+        cell=reporting.cell_text,
+    ), (422 if errors else 200)
+
+
+@bp.get(f"/reports/<{REPORT_SLUGS}:slug>.csv")
+@allow(OFFICE)
+def report_csv(slug: str):
+    """The report's table as CSV (money in dollars, rates in percent), named by its range."""
+    span = reporting.parse_range(request.args.get("from"), request.args.get("to"), _today())
+    built = reporting.build_report(slug, span, _zone())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([reporting.csv_header(column) for column in built.columns])
+    for row in [*built.rows, *([built.total] if built.total else [])]:
+        cells = zip(row, built.columns, strict=True)
+        writer.writerow([reporting.cell_csv(value, column.kind) for value, column in cells])
+    name = f"{slug}_{span.start.isoformat()}_{span.end.isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.app_template_filter("job_number")
+def job_number(job_id: int) -> str:
+    """A job's number from its id, for lines that carry only the id (events, step results)."""
+    return f"J-{job_id + JOB_NUMBER_OFFSET}"

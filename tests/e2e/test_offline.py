@@ -1,0 +1,413 @@
+"""A day in a basement: the offline pack, the outbox, restarts, failures and corrections.
+
+Each test uses a phone with a persistent browser profile (so a restart keeps the service
+worker, its caches and IndexedDB, as a real phone does) and cuts the network with
+context.set_offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from fieldapp.extensions import db
+from fieldapp.inventory.models import PartCompatibility, StockLevel, StockMovement
+from fieldapp.jobs.models import Job
+from fieldapp.visits.models import Photo, StepResult, Visit
+from tests import factories
+from tests.e2e.camera import qr_video
+from tests.e2e.conftest import PHONE, launch_options, sign_in
+
+
+class Phone:
+    """A tech's phone: a Chromium profile that survives restarts, optionally with a camera."""
+
+    def __init__(self, driver, profile, base_url):
+        self.driver, self.profile, self.base = driver, profile, base_url
+        self.context = None
+        self.page = None
+
+    def start(self, *, video=None, offline=False):
+        args = []
+        if video is not None:
+            args = [
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ]
+        self.context = self.driver.chromium.launch_persistent_context(
+            str(self.profile),
+            **launch_options(args=args),
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+            permissions=["camera"],
+        )
+        self.context.set_default_timeout(15_000)
+        if offline:
+            self.context.set_offline(True)
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        self.page.on("dialog", lambda dialog: dialog.accept())
+        # Shown by pytest when a test fails: what the page said.
+        self.page.on("console", lambda message: print("console:", message.text))
+        return self.page
+
+    def stop(self):
+        self.context.close()
+
+    def offline(self, value=True):
+        self.context.set_offline(value)
+
+    def go(self, path):
+        self.page.goto(self.base + path)
+
+    def ready_for_offline(self, *paths):
+        """Wait until the worker controls the page, the pack is stored and these are cached."""
+        page = self.page
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        expect(page.locator("#sync-status")).to_contain_text("Online")
+        for path in paths:  # wait_for_function takes no async predicate: poll from Python
+            for _ in range(300):
+                if page.evaluate("async (path) => Boolean(await caches.match(path))", path):
+                    break
+                page.wait_for_timeout(100)
+            else:
+                raise AssertionError(f"{path} never reached the cache")
+
+    def status(self):
+        return self.page.locator("#sync-status")
+
+
+@pytest.fixture
+def phone(playwright_driver, tmp_path, live_server):
+    phone = Phone(playwright_driver, tmp_path / "profile", live_server.url)
+    yield phone
+    if phone.context is not None:
+        with contextlib.suppress(Exception):  # already closed by the test
+            phone.stop()
+
+
+@pytest.fixture
+def day(live_server):
+    """A tech with a stocked van, three plotters (one on the tech's job) and the repair SOP."""
+    tech = factories.make_user("tech", name="Sam Okafor", email="sam@example.com")
+    customer = factories.make_customer(name="Halvorsen Kline Architects")
+    on_job = factories.make_equipment(customer, model="DesignJet T830")
+    nearby = factories.make_equipment(
+        customer, model="DesignJet T1700", location_note="Plan room, 3rd floor"
+    )
+    scanned = factories.make_equipment(
+        factories.make_customer(name="Riverwalk Print & Copy"),
+        make="Canon",
+        model="imagePROGRAF TM-300",
+    )
+    job = factories.make_job(
+        customer,
+        equipment=on_job,
+        assigned_to_id=tech.id,
+        status="scheduled",
+        problem="86:01 carriage stuck",
+    )
+    version = factories.make_sop()
+    belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in")
+    wiper = factories.make_part(sku="1XB42-67001", name="Service station wiper kit")
+    db.session.add(PartCompatibility(part_id=belt.id, model="DesignJet T830"))
+    db.session.commit()
+    van = factories.van_of(tech)
+    factories.stock(belt, van, 5)
+    factories.stock(wiper, van, 5)
+    factories.make_visit(nearby, tech, summary="Cleaned encoder strip; 87:11 gone")
+    return {
+        "tech": tech,
+        "on_job": on_job,
+        "nearby": nearby,
+        "scanned": scanned,
+        "job": job,
+        "version": version,
+        "belt": belt,
+        "wiper": wiper,
+        "van": van,
+    }
+
+
+def log_visit(page, *, part_search, outcome="Fixed", summary, photo=None, steps=True):
+    """On the visit form: tick the steps, add a part (and a photo), finish."""
+    expect(page.locator("[data-visit-form]")).to_be_visible()
+    if steps:
+        cards = page.locator("[data-step]")
+        cards.nth(0).locator(".status-choice", has_text="Done").click()
+        cards.nth(1).locator(".status-choice", has_text="Pass").click()
+        cards.nth(2).locator(".status-choice", has_text="Done").click()
+        cards.nth(2).get_by_label("Value (N)").fill("3.2")
+    if part_search:
+        page.get_by_label("Find a part").fill(part_search)
+        page.locator(".part-hit").first.click()
+    if photo is not None:
+        page.get_by_label("Add photos").set_input_files(str(photo))
+        expect(page.locator("[data-visit-thumbs] img")).to_have_count(1)
+    page.locator(".outcome-choices .status-choice", has_text=outcome).click()
+    page.get_by_label("What you did").fill(summary)
+    page.get_by_role("button", name="Finish visit").click()
+
+
+def visits() -> list[Visit]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Visit).order_by(Visit.started_at)))
+
+
+def level(part, location) -> int:
+    return db.session.scalar(
+        sa.select(StockLevel.quantity).where(
+            StockLevel.part_id == part.id, StockLevel.location_id == location.id
+        )
+    )
+
+
+def test_a_day_without_signal(phone, live_server, day, tmp_path):
+    """Pack → offline → three plotters (one scanned) → two visits with parts and a photo →
+    restart while offline → still pending → online → exactly those two visits on the server."""
+    scanned = day["scanned"]
+    label = f"{live_server.app.config['PUBLIC_URL']}/e/{scanned.qr_token}"
+    video = qr_video(tmp_path / "label.y4m", label)
+    photo = tmp_path / "test-plot.jpg"
+    photo.write_bytes(factories.jpeg_bytes(2400, 1600))
+    page = phone.start(video=video)
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    expect(page.locator("[data-pack-summary]")).to_contain_text("Offline ready: 3 plotters, 1 SOP")
+    phone.ready_for_offline(
+        "/",
+        f"/e/{day['on_job'].qr_token}",
+        "/visits/form/repair",
+        "/visits/form/none",
+        "/scan",
+        "/offline/plotter",
+    )
+
+    phone.offline()
+    # 1. the plotter on my job: its page was cached with the pack
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    expect(page.get_by_role("heading", name="HP DesignJet T830")).to_be_visible()
+    # 2. a plotter whose page was never opened: drawn from the pack
+    phone.go(f"/e/{day['nearby'].qr_token}")
+    expect(page.get_by_role("heading", name="HP DesignJet T1700")).to_be_visible()
+    expect(page.locator("[data-timeline]")).to_contain_text("Cleaned encoder strip")
+    # 3. the in-app scanner reads a label with the camera
+    phone.go("/scan")
+    start = page.get_by_role("button", name="Start camera")
+    if start.is_visible():
+        start.click()
+    expect(page).to_have_url(re.compile(rf"/e/{scanned.qr_token}$"), timeout=20_000)
+    expect(page.get_by_role("heading", name="Canon imagePROGRAF TM-300")).to_be_visible()
+
+    # Visit one: the scanned plotter, with a part and a photo.
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(
+        page, part_search="wiper", summary="Replaced the wiper kit; nozzles clean", photo=photo
+    )
+    expect(page).to_have_url(re.compile(rf"/e/{scanned.qr_token}#visit-"))
+    expect(page.locator("[data-pending-visit]")).to_contain_text("Waiting to sync")
+    # Visit two: the plotter on my job, started from its cached page.
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary="Replaced carriage belt; 86:01 cleared")
+    expect(page.locator("[data-pending-visit]")).to_contain_text("Replaced carriage belt")
+    expect(phone.status()).to_contain_text("Offline")
+    expect(phone.status()).to_contain_text("waiting to sync")
+    assert visits() == [v for v in visits() if v.source == "import"]  # nothing reached the server
+
+    # The phone restarts (battery swap) while still offline: the work is still there.
+    phone.stop()
+    page = phone.start(offline=True)
+    phone.go("/")
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(phone.status()).to_contain_text("waiting to sync")
+
+    # Signal again: everything is sent, once.
+    phone.offline(False)
+    expect(phone.status()).to_contain_text("all synced", timeout=30_000)
+    logged = [v for v in visits() if v.source != "import"]
+    assert sorted(v.equipment_id for v in logged) == sorted([scanned.id, day["on_job"].id])
+    by_plotter = {v.equipment_id: v for v in logged}
+    first, second = by_plotter[scanned.id], by_plotter[day["on_job"].id]
+    assert first.summary == "Replaced the wiper kit; nozzles clean" and first.status == "finished"
+    assert second.job_id == day["job"].id
+    for visit in (first, second):
+        results = db.session.scalars(sa.select(StepResult).where(StepResult.visit_id == visit.id))
+        assert len(list(results)) == 3
+    photos = list(db.session.scalars(sa.select(Photo).where(Photo.visit_id == first.id)))
+    assert len(photos) == 1 and max(photos[0].width, photos[0].height) <= 2048
+    assert level(day["wiper"], day["van"]) == 4 and level(day["belt"], day["van"]) == 4
+    assert db.session.get(Job, day["job"].id).status == "done"
+
+
+def test_server_errors_and_lost_answers_never_duplicate(phone, live_server, day):
+    """First sync answers 500, the second commits but the answer is lost: still one visit and
+    one stock movement."""
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline("/visits/form/repair")
+    calls = {"n": 0}
+
+    def flaky(route):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            route.fulfill(status=500, body="boom")
+        elif calls["n"] == 2:
+            route.fetch()  # the server applies the ops...
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.continue_()
+
+    phone.context.route("**/api/v1/sync", flaky)
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary="Belt swapped")
+    expect(phone.status()).to_contain_text("all synced", timeout=40_000)
+    assert calls["n"] >= 3
+    logged = [v for v in visits() if v.source != "import"]
+    assert len(logged) == 1
+    uses = db.session.scalars(
+        sa.select(StockMovement).where(
+            StockMovement.visit_id == logged[0].id, StockMovement.kind == "use"
+        )
+    ).all()
+    assert len(uses) == 1 and level(day["belt"], day["van"]) == 4
+
+
+def test_new_plotter_and_unknown_label(phone, live_server, day):
+    """A plotter added after the pack syncs to the right plotter; an unknown label is refused
+    and shown under "needs attention" with the reason."""
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline("/offline/plotter", "/visits/form/repair")
+    late = factories.make_equipment(model="SureColor T5170", make="Epson")
+    phone.offline()
+    for token, summary in ((late.qr_token, "Replaced maintenance box"), ("ZZZZZZZZ", "Mystery")):
+        phone.go(f"/e/{token}")
+        expect(page.get_by_role("heading", name="Not in your offline data")).to_be_visible()
+        page.get_by_role("link", name="Log a visit anyway").click()
+        log_visit(page, part_search=None, summary=summary)
+        expect(page).to_have_url(re.compile(rf"/e/{token}#visit-"))
+    phone.offline(False)
+    expect(phone.status()).to_contain_text("need", timeout=30_000)
+    logged = [v for v in visits() if v.source != "import"]
+    assert [(v.equipment_id, v.summary) for v in logged] == [(late.id, "Replaced maintenance box")]
+    phone.go("/sync")
+    attention = page.locator('[data-ops="rejected"]')
+    expect(attention).to_contain_text("Visit on PM-ZZZZ-ZZZZ")
+    expect(attention).to_contain_text("No plotter has that label")
+    page.get_by_role("button", name="Discard").first.click()
+    expect(attention.locator("li")).to_have_count(1)  # the refused visit.start
+
+
+def test_status_change_on_a_cancelled_job_is_refused_and_the_visit_kept(phone, live_server, day):
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
+    phone.offline()
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary="Belt replaced before I heard")
+    job = db.session.get(Job, day["job"].id)
+    job.status = "cancelled"  # the office cancelled the job meanwhile
+    db.session.commit()
+    phone.offline(False)
+    expect(phone.status()).to_contain_text("need", timeout=30_000)
+    logged = [v for v in visits() if v.source != "import"]
+    assert len(logged) == 1 and logged[0].job_id == job.id  # the visit is kept
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "cancelled"
+    phone.go("/sync")
+    expect(page.locator('[data-ops="rejected"]')).to_contain_text("cancelled")
+
+
+def test_sign_out_keeps_pending_work_for_that_user_only(phone, live_server, day):
+    other = factories.make_user("tech", email="priya@example.com")
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
+    phone.offline()
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary="Logged before signing out")
+    # Back online, but the sync endpoint is out of reach: the visit stays on the phone.
+    phone.context.route("**/api/v1/sync", lambda route: route.abort("internetdisconnected"))
+    phone.offline(False)
+    messages = []
+    page.on("dialog", lambda dialog: messages.append(dialog.message))
+    page.get_by_role("button", name="Sign out").first.click()
+    expect(page).to_have_url(re.compile("/login"))
+    assert messages and "not sent yet" in messages[0]
+    phone.context.unroute("**/api/v1/sync")
+    sign_in(page, phone.base, other.email, factories.PASSWORD)
+    expect(phone.status()).to_contain_text("all synced")
+    assert [v for v in visits() if v.source != "import"] == []  # Priya never sends Sam's work
+    page.get_by_role("button", name="Sign out").first.click()
+    expect(page).to_have_url(re.compile("/login"))
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    expect(phone.status()).to_contain_text("all synced", timeout=30_000)
+    logged = [v for v in visits() if v.source != "import"]
+    assert len(logged) == 1 and logged[0].tech_id == day["tech"].id
+
+
+def test_same_visit_id_resent_is_a_duplicate(phone, live_server, day):
+    """The outbox resending a batch the server already applied reports duplicates."""
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    visit_id = str(uuid.uuid4())
+    body = {
+        "ops": [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "message.post",
+                "payload": {"id": visit_id, "job": day["job"].number, "body": "On my way"},
+            }
+        ]
+    }
+    statuses = page.evaluate(
+        """async (body) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const headers = {"Content-Type": "application/json", "X-CSRFToken": token};
+            const send = () => fetch("/api/v1/sync",
+                {method: "POST", body: JSON.stringify(body), headers}).then(r => r.json());
+            return [(await send()).results[0].status, (await send()).results[0].status];
+        }""",
+        body,
+    )
+    assert statuses == ["applied", "duplicate"]
+
+
+def test_new_app_version_while_work_is_pending_keeps_it_and_sends_it(phone, live_server, day):
+    """A deploy lands while a visit waits offline: the update waits for the tech, and after
+    Reload the visit is still there and is sent."""
+    from tests.e2e.test_pwa import publish_new_version
+
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
+    phone.offline()
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary="Logged before the update")
+    expect(phone.status()).to_contain_text("waiting to sync")
+    # Back in range, but the sync endpoint is unreachable for now: the work stays pending.
+    phone.context.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))
+    phone.offline(False)
+    publish_new_version(live_server, page)
+    banner = page.get_by_role("status").filter(has_text="A new version of FieldApp is ready.")
+    expect(banner).to_be_visible()
+    expect(phone.status()).to_contain_text("waiting to sync")
+    banner.get_by_role("button", name="Reload").click()
+    expect(banner).to_have_count(0)
+    expect(phone.status()).to_contain_text("waiting to sync")
+    phone.context.unroute("**/api/v1/sync")
+    phone.go("/sync")
+    page.get_by_role("button", name="Sync now").click()
+    expect(phone.status()).to_contain_text("all synced", timeout=30_000)
+    logged = [v for v in visits() if v.source != "import"]
+    assert [v.summary for v in logged] == ["Logged before the update"]

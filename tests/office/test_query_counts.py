@@ -1,0 +1,164 @@
+"""The office pages run a fixed number of SQL queries, however big the business grows."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from fieldapp.activity.services import record_event
+from fieldapp.extensions import db
+from fieldapp.inventory.services import record_movement
+from fieldapp.messages.models import Message
+from fieldapp.public.models import ServiceRequest
+from fieldapp.sync.models import SyncOp
+from fieldapp.visits.models import StepResult, Visit
+from fieldapp.visits.photos import add_photo
+from tests import factories
+
+PAGES = [
+    "/",
+    "/jobs",
+    "/jobs?tech=none&priority=high&customer=a",
+    "/requests",
+    "/requests?status=converted",
+    "/techs/{tech}/day",
+    "/jobs/{job}",
+    "/jobs/{job}/messages",
+    "/api/v1/activity?after=0",
+    "/api/v1/jobs/{number}/messages",
+    "/reports",
+] + [
+    f"/reports/{slug}"
+    for slug in (
+        "first-time-fix",
+        "time-to-resolve",
+        "jobs-per-tech",
+        "parts-cost",
+        "repeat-failures",
+        "owner-load",
+    )
+]
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def grow(size: int, sop, warehouse, subjects: dict | None = None) -> dict:
+    """Add `size` of everything the office pages show: techs on site, jobs of every status,
+    visits with parts and failed steps, messages with photos, requests, events, stock, syncs."""
+    now = datetime.now(UTC)
+    first = None
+    for n in range(size):
+        tech = factories.make_user("tech")
+        van = factories.van_of(tech)
+        customer = factories.make_customer()
+        plotter = factories.make_equipment(customer)
+        part = factories.make_part(reorder_point=2)
+        record_movement(part, van, -1 if n % 2 else 1, "adjust", actor_id=None)
+        record_movement(part, warehouse, 1, "receive", actor_id=None)
+        for status in ("new", "scheduled", "in_progress", "waiting_parts", "done"):
+            job = factories.make_job(
+                customer,
+                equipment=plotter,
+                status=status,
+                priority="high",
+                assigned_to_id=None if status == "new" else tech.id,
+                scheduled_for=now + timedelta(hours=n),
+                closed_at=now - timedelta(days=1) if status == "done" else None,
+            )
+            first = first or job
+        visit = factories.make_visit(
+            plotter,
+            tech,
+            started_at=now - timedelta(hours=3),
+            job=job,
+            parts=((part, 1, van),),
+        )
+        db.session.add(
+            StepResult(visit_id=visit.id, step_id=sop.steps[1].id, status="fail", by_id=tech.id)
+        )
+        db.session.add(
+            Visit(
+                id=uuid.uuid4(),
+                equipment_id=plotter.id,
+                tech_id=tech.id,
+                status="in_progress",
+                started_at=now - timedelta(minutes=30),
+            )
+        )
+        message = Message(
+            id=uuid.uuid4(),
+            job_id=(subjects or {}).get("job_id", first.id),
+            author_id=tech.id,
+            body="On my way",
+        )
+        db.session.add(message)
+        db.session.flush()
+        add_photo(factories.jpeg_bytes(64, 48), uploaded_by_id=tech.id).message_id = message.id
+        for status in ("new", "converted", "dismissed"):
+            request = ServiceRequest(
+                reference=f"SR-{uuid.uuid4().hex[:8]}",
+                equipment_id=plotter.id,
+                name="Caller",
+                phone="555 0100",
+                problem="Lines on prints",
+                status=status,
+                job_id=job.id if status == "converted" else None,
+                handled_by_id=tech.id if status != "new" else None,
+                handled_at=now if status != "new" else None,
+            )
+            db.session.add(request)
+            db.session.flush()
+            add_photo(factories.jpeg_bytes(64, 48)).service_request_id = request.id
+        db.session.add(
+            SyncOp(id=uuid.uuid4(), user_id=tech.id, type="visit.record", result="applied")
+        )
+        for verb in ("job.created", "job.assigned", "visit.logged", "message.posted"):
+            record_event(verb, "job", job.id, verb, actor_id=tech.id, job_id=job.id)
+    db.session.commit()
+    return {"tech": tech.id, "job": first.id, "number": first.number}
+
+
+@pytest.fixture
+def office_client(client, auth):
+    auth.login("admin")
+    return client
+
+
+def test_office_pages_query_count_does_not_grow_with_data(app, office_client):
+    """Each page's queries are counted with a small business, then with one four times as
+    big (more techs on site, jobs, visits, messages, requests, stock): the counts match."""
+    sop = factories.make_sop()
+    warehouse = factories.make_location(name="Warehouse")
+    subjects = grow(2, sop, warehouse)
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for page in PAGES:
+            path = page.format(**subjects)
+            db.session.expire_all()
+            with counting() as statements:
+                response = office_client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            found[path] = len(statements)
+        return found
+
+    small = counts()
+    grow(8, sop, warehouse, {"job_id": subjects["job"]})
+    large = counts()
+    assert large == small
