@@ -73,7 +73,10 @@ def issue_unclaimed_labels(count: int, *, actor_id: int | None) -> list[QrLabel]
     return labels
 
 
-def _validate_equipment_fields(make: str, model: str, serial_number: str) -> dict:
+def _checked_owner(
+    customer_id: int | None, make: str, model: str, serial_number: str
+) -> Customer:
+    """The plotter's owner, once its required fields are all there (else every problem)."""
     errors: dict[str, list[str]] = {}
     if not make.strip():
         errors["make"] = ["Enter the make (HP, Canon, Epson ...)."]
@@ -81,7 +84,12 @@ def _validate_equipment_fields(make: str, model: str, serial_number: str) -> dic
         errors["model"] = ["Enter the model, e.g. DesignJet T830."]
     if not serial_number.strip():
         errors["serial_number"] = ["Enter the serial number from the plotter's rating plate."]
-    return errors
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer is None:
+        errors["customer_id"] = ["Choose the customer who owns the plotter."]
+    if errors:
+        raise Invalid("Some fields need attention.", errors)
+    return customer
 
 
 def _check_serial_free(make: str, serial_number: str, except_id: int | None = None) -> None:
@@ -113,12 +121,7 @@ def create_equipment(
     commit: bool = True,
 ) -> Equipment:
     """Register a plotter with a new label (or the given label token)."""
-    errors = _validate_equipment_fields(make, model, serial_number)
-    customer = db.session.get(Customer, customer_id) if customer_id else None
-    if customer is None:
-        errors["customer_id"] = ["Choose the customer who owns the plotter."]
-    if errors:
-        raise Invalid("Some fields need attention.", errors)
+    customer = _checked_owner(customer_id, make, model, serial_number)
     _check_serial_free(make, serial_number)
     token = token or _unique_token()
     equipment = Equipment(
@@ -161,12 +164,7 @@ def update_equipment(
     notes: str,
     actor_id: int,
 ) -> Equipment:
-    errors = _validate_equipment_fields(make, model, serial_number)
-    customer = db.session.get(Customer, customer_id) if customer_id else None
-    if customer is None:
-        errors["customer_id"] = ["Choose the customer who owns the plotter."]
-    if errors:
-        raise Invalid("Some fields need attention.", errors)
+    customer = _checked_owner(customer_id, make, model, serial_number)
     _check_serial_free(make, serial_number, except_id=equipment.id)
     equipment.customer_id = customer.id
     equipment.make = make.strip()

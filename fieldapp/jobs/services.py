@@ -48,6 +48,12 @@ STATUS_LABELS = {
 }
 
 
+def active_tech(user_id: int) -> User | None:
+    """The user if they are an active technician (jobs go only to them), else None."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active and user.role == "tech" else None
+
+
 def find_job(number_or_id: str | int | None) -> Job | None:
     """A job by its number (J-1042) or id."""
     if number_or_id in (None, ""):
@@ -139,10 +145,8 @@ def create_job(
         errors["priority"] = [f"Priority must be one of: {', '.join(JOB_PRIORITIES)}."]
     if source not in JOB_SOURCES:
         errors["source"] = [f"Source must be one of: {', '.join(JOB_SOURCES)}."]
-    if assigned_to_id is not None:
-        tech = db.session.get(User, assigned_to_id)
-        if tech is None or not tech.active or tech.role != "tech":
-            errors["assigned_to_id"] = ["Assign the job to an active technician."]
+    if assigned_to_id is not None and active_tech(assigned_to_id) is None:
+        errors["assigned_to_id"] = ["Assign the job to an active technician."]
     if errors:
         raise Invalid("The job is not complete.", errors)
     job = Job(
@@ -197,12 +201,10 @@ def assign_job(
     if job.status in CLOSED:
         message = f"{job.number} is already {STATUS_LABELS[job.status]}; it cannot be assigned."
         raise Conflict(message, {"tech": [message]})
-    tech = None
-    if tech_id is not None:
-        tech = db.session.get(User, tech_id)
-        if tech is None or not tech.active or tech.role != "tech":
-            raise Invalid.field("tech", "Choose an active technician.")
-    elif job.status == "in_progress":
+    tech = active_tech(tech_id) if tech_id is not None else None
+    if tech_id is not None and tech is None:
+        raise Invalid.field("tech", "Choose an active technician.")
+    if tech_id is None and job.status == "in_progress":
         message = (
             f"{job.number} is in progress: a visit is under way. Reassign it to another tech "
             "instead of taking it back."
@@ -257,8 +259,7 @@ def open_job(
     """
     errors: dict[str, list[str]] = {}
     if tech_id is not None:
-        tech = db.session.get(User, tech_id)
-        if tech is None or not tech.active or tech.role != "tech":
+        if active_tech(tech_id) is None:
             errors["tech"] = ["Choose an active technician, or leave the job unassigned."]
     elif scheduled_for is not None:
         errors["tech"] = ["Choose who goes at that time, or clear the time."]

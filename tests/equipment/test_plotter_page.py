@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-
-import sqlalchemy as sa
 
 from fieldapp.extensions import db
 from tests import factories
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
+from tests.sql import count_queries
 
 
 def build_history(plotter, tech, visits: int, *, start=None):

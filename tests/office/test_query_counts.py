@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
 from fieldapp.extensions import db
@@ -18,6 +16,7 @@ from fieldapp.sync.models import SyncOp
 from fieldapp.visits.models import StepResult, Visit
 from fieldapp.visits.photos import add_photo
 from tests import factories
+from tests.sql import count_queries
 
 PAGES = [
     "/",
@@ -42,20 +41,6 @@ PAGES = [
         "owner-load",
     )
 ]
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def grow(size: int, sop, warehouse, subjects: dict | None = None) -> dict:
@@ -152,7 +137,7 @@ def test_office_pages_query_count_does_not_grow_with_data(app, office_client):
         for page in PAGES:
             path = page.format(**subjects)
             db.session.expire_all()
-            with counting() as statements:
+            with count_queries() as statements:
                 response = office_client.get(path)
             assert response.status_code == 200, (path, response.status_code)
             found[path] = len(statements)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests import factories
-from tests.equipment.test_plotter_page import count_queries
+from tests.sql import count_queries
 
 
 def test_pack_holds_what_the_tech_needs_offline(client, site):
