@@ -63,7 +63,7 @@ if (supported && (signedIn() || onSignInPage())) start();
 async function start() {
   // Only the user's own choice reloads, never an update another tab activated.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (reloadChosen) location.reload();
+    if (reloadChosen) reloadOnce();
   });
   let registration;
   try {
@@ -156,8 +156,23 @@ function applyUpdate(banner, registration) {
   render(banner, { tone: "ready", text: "Updating FieldApp…" });
   const waiting = registration.waiting;
   // Another tab already switched to the new version: this page only needs to reload.
-  if (!waiting) location.reload();
-  else waiting.postMessage({ type: "skip-waiting" });
+  if (!waiting) {
+    reloadOnce();
+    return;
+  }
+  // controllerchange reloads a controlled page; the new worker turning active reloads one
+  // that never had a controller (a hard reload), so Reload can never leave the tech stuck.
+  waiting.addEventListener("statechange", () => {
+    if (waiting.state === "activated") reloadOnce();
+  });
+  waiting.postMessage({ type: "skip-waiting" });
+}
+
+let reloading = false;
+function reloadOnce() {
+  if (reloading) return;
+  reloading = true;
+  location.reload();
 }
 
 function render(banner, { tone, text, primary, secondary }) {

@@ -402,7 +402,8 @@ def test_new_app_version_while_work_is_pending_keeps_it_and_sends_it(phone, live
     banner = page.get_by_role("status").filter(has_text="A new version of FieldApp is ready.")
     expect(banner).to_be_visible()
     expect(phone.status()).to_contain_text("waiting to sync")
-    banner.get_by_role("button", name="Reload").click()
+    with page.expect_event("load", timeout=30_000):
+        banner.get_by_role("button", name="Reload").click()
     expect(banner).to_have_count(0)
     expect(phone.status()).to_contain_text("waiting to sync")
     phone.context.unroute("**/api/v1/sync")
