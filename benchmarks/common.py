@@ -84,6 +84,7 @@ def ensure_large_database(app, scale: float = 1.0) -> dict:
                 sa.select(sa.func.count()).select_from(db.metadata.tables["visits"])
             )
             if count >= int(SIZES["visits"] * scale):
+                match_app_indexes()
                 return _sizes()
             db.drop_all()
         db.create_all()
@@ -93,11 +94,26 @@ def ensure_large_database(app, scale: float = 1.0) -> dict:
         return _sizes()
 
 
-def create_missing_indexes() -> None:
-    """Indexes the app's schema gained since a kept database was built."""
-    for table in db.metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(bind=db.engine, checkfirst=True)
+def match_app_indexes() -> None:
+    """Give a kept database the indexes of the app's schema as it is now: create the ones it
+    gained since the database was built, drop the ones it replaced, refresh the statistics."""
+    db.session.close()  # its open read would block DROP INDEX on PostgreSQL
+    with db.engine.begin() as connection:
+        inspector = sa.inspect(connection)
+        changed = False
+        for table in db.metadata.sorted_tables:
+            wanted = {index.name for index in table.indexes}
+            found = {index["name"] for index in inspector.get_indexes(table.name)}
+            for name in sorted(found - wanted):
+                if name.startswith("ix_"):
+                    connection.execute(sa.text(f'DROP INDEX "{name}"'))
+                    changed = True
+            for index in table.indexes:
+                if index.name not in found:
+                    index.create(bind=connection)
+                    changed = True
+        if changed:
+            connection.execute(sa.text("ANALYZE"))
 
 
 def postgres_database(base_url: str, name: str) -> str:
@@ -395,7 +411,7 @@ def ensure_office_database(base_url: str, scale: float = 1.0) -> str:
         admin.dispose()
     app = make_app(office_url)
     with app.app_context():
-        create_missing_indexes()
+        match_app_indexes()
         marker = db.session.scalar(
             sa.text("SELECT count(*) FROM users WHERE email = 'owner@bench.example'")
         )

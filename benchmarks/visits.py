@@ -1,5 +1,6 @@
 """Visits recorded per second, each with 10 step results and 2 parts, through the service the
-pages use and through POST /api/v1/visits, on SQLite and (with --postgres) PostgreSQL.
+pages use and through POST /api/v1/visits, on SQLite and (with --postgres) PostgreSQL, where
+it uses (and empties) the database fieldapp_bench_visits on that server.
 
     .venv/bin/python benchmarks/visits.py [--postgres URL] [--count 500]
 """
@@ -143,7 +144,7 @@ def run(url: str, count: int) -> None:
 
 
 def main() -> None:
-    from benchmarks.common import parser
+    from benchmarks.common import parser, postgres_database
 
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=500)
@@ -151,7 +152,8 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     run(f"sqlite:///{DATA / 'visits.sqlite3'}", args.count)
     if args.postgres:
-        run(args.postgres, args.count)
+        # Its own database beside the given one: this benchmark starts from empty tables.
+        run(postgres_database(args.postgres, "fieldapp_bench_visits"), args.count)
 
 
 if __name__ == "__main__":

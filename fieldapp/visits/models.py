@@ -51,8 +51,10 @@ class Visit(db.Model):
         one_of("source", VISIT_SOURCES),
         sa.Index("ix_visits_equipment_id_started_at", "equipment_id", "started_at"),
         sa.Index("ix_visits_tech_id_started_at", "tech_id", "started_at"),
-        # "Continue visit" on every plotter page and Today: a tech's unfinished visits.
-        sa.Index("ix_visits_tech_id_status", "tech_id", "status"),
+        # "Continue visit" on every plotter page and Today: a tech's unfinished visits, newest
+        # first. started_at is in it so that no planner prefers the index above (SQLite did,
+        # reading every visit the tech ever logged to avoid a sort).
+        sa.Index("ix_visits_tech_id_status_started_at", "tech_id", "status", "started_at"),
         sa.Index("ix_visits_job_id", "job_id"),
     )
 
