@@ -155,6 +155,21 @@ def log_visit(page, *, part_search, outcome="Fixed", summary, photo=None, steps=
     page.get_by_role("button", name="Finish visit").click()
 
 
+def log_visit_offline(phone, day, summary: str):
+    """Sign the day's tech in, go offline and log a visit on the plotter of their job."""
+    page = phone.start()
+    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
+    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
+    phone.offline()
+    phone.go(f"/e/{day['on_job'].qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    log_visit(page, part_search="belt", summary=summary)
+    # Saved: the phone opens the plotter page, the visit on it waiting to sync.
+    expect(page).to_have_url(re.compile(rf"/e/{day['on_job'].qr_token}#visit-"))
+    expect(page.locator("[data-pending-visit]")).to_contain_text(summary)
+    return page
+
+
 def visits() -> list[Visit]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(Visit).order_by(Visit.started_at)))
@@ -306,13 +321,7 @@ def test_new_plotter_and_unknown_label(phone, live_server, day):
 
 
 def test_status_change_on_a_cancelled_job_is_refused_and_the_visit_kept(phone, live_server, day):
-    page = phone.start()
-    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
-    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
-    phone.offline()
-    phone.go(f"/e/{day['on_job'].qr_token}")
-    page.get_by_role("link", name="Start visit").click()
-    log_visit(page, part_search="belt", summary="Belt replaced before I heard")
+    page = log_visit_offline(phone, day, "Belt replaced before I heard")
     job = db.session.get(Job, day["job"].id)
     job.status = "cancelled"  # the office cancelled the job meanwhile
     db.session.commit()
@@ -328,13 +337,7 @@ def test_status_change_on_a_cancelled_job_is_refused_and_the_visit_kept(phone, l
 
 def test_sign_out_keeps_pending_work_for_that_user_only(phone, live_server, day):
     other = factories.make_user("tech", email="priya@example.com")
-    page = phone.start()
-    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
-    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
-    phone.offline()
-    phone.go(f"/e/{day['on_job'].qr_token}")
-    page.get_by_role("link", name="Start visit").click()
-    log_visit(page, part_search="belt", summary="Logged before signing out")
+    page = log_visit_offline(phone, day, "Logged before signing out")
     # Back online, but the sync endpoint is out of reach: the visit stays on the phone.
     phone.context.route("**/api/v1/sync", lambda route: route.abort("internetdisconnected"))
     phone.offline(False)
@@ -387,13 +390,7 @@ def test_new_app_version_while_work_is_pending_keeps_it_and_sends_it(phone, live
     Reload the visit is still there and is sent."""
     from tests.e2e.test_pwa import publish_new_version
 
-    page = phone.start()
-    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
-    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
-    phone.offline()
-    phone.go(f"/e/{day['on_job'].qr_token}")
-    page.get_by_role("link", name="Start visit").click()
-    log_visit(page, part_search="belt", summary="Logged before the update")
+    page = log_visit_offline(phone, day, "Logged before the update")
     expect(phone.status()).to_contain_text("waiting to sync")
     # Back in range, but the sync endpoint is unreachable for now: the work stays pending.
     phone.context.route("**/api/v1/sync", lambda route: route.abort("connectionreset"))

@@ -8,37 +8,23 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from fieldapp.extensions import db
-from fieldapp.inventory.models import StockLevel
+from fieldapp.inventory.models import PartCompatibility, StockLevel
 from fieldapp.jobs.models import Job
 from fieldapp.visits.models import Photo, Visit
 from tests import factories
 from tests.e2e.conftest import sign_in
+from tests.scenarios import make_site
 
 
 def test_tech_logs_a_visit_end_to_end(live_server, page, tmp_path):
     """Job → start → tick steps, fail one with a follow-up → two parts and a photo → sign →
     finish → the visit tops the plotter's history, the job is closed, the van went down."""
-    tech = factories.make_user("tech", name="Sam Okafor", email="sam@example.com")
-    customer = factories.make_customer(name="Halvorsen Kline Architects")
-    plotter = factories.make_equipment(customer, model="DesignJet T830")
-    job = factories.make_job(
-        customer,
-        equipment=plotter,
-        assigned_to_id=tech.id,
-        status="scheduled",
-        priority="high",
-        problem="Carriage stuck, 86:01 on the panel",
-    )
-    factories.make_sop()
-    belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in")
-    head = factories.make_part(sku="F9J81A", name="HP 729 printhead", category="printhead")
-    from fieldapp.inventory.models import PartCompatibility
-
+    site = make_site()
+    tech, plotter, job, van = site.tech, site.plotter, site.job, site.van
+    belt, head = site.belt, site.head
     db.session.add(PartCompatibility(part_id=belt.id, model="DesignJet T830"))
     db.session.commit()
-    van = factories.van_of(tech)
-    factories.stock(belt, van, 3)
-    factories.stock(head, van, 2)
+    factories.stock(head, van, 1)  # a second printhead: both parts come from the van
     photo = tmp_path / "test-plot.jpg"
     photo.write_bytes(factories.jpeg_bytes(3000, 2000))
 
