@@ -7,6 +7,13 @@ from pathlib import Path
 
 from flask import Flask
 
+from fieldapp import models  # noqa: F401  (every table on one metadata)
+from fieldapp.api import api
+from fieldapp.auth import api as auth_api  # noqa: F401  (routes on the /api/v1 blueprint)
+from fieldapp.auth.access import guard_request
+from fieldapp.auth.sessions import load_session_user
+from fieldapp.auth.views import bp as auth_bp
+from fieldapp.cli import register_commands
 from fieldapp.config import (
     apply_production_rules,
     defaults,
@@ -14,8 +21,54 @@ from fieldapp.config import (
     from_environment,
     normalise_database_url,
 )
+from fieldapp.customers.views import bp as customers_bp
+from fieldapp.database import configure_sqlite
+from fieldapp.equipment import api as equipment_api  # noqa: F401
+from fieldapp.equipment.printing import bp as printing_bp
+from fieldapp.equipment.views import bp as equipment_bp
+from fieldapp.errors import register_error_handlers
+from fieldapp.extensions import csrf, db, login_manager, migrate
+from fieldapp.home import bp as home_bp
+from fieldapp.inventory.views import bp as inventory_bp
+from fieldapp.jobs.views import bp as jobs_bp
+from fieldapp.messages import api as messages_api  # noqa: F401
+from fieldapp.messages.views import bp as messages_bp
+from fieldapp.office import api as office_api  # noqa: F401
+from fieldapp.office.views import bp as office_bp
+from fieldapp.photos import api as photos_api  # noqa: F401
+from fieldapp.photos import services as photo_services
+from fieldapp.photos.views import bp as photos_bp
+from fieldapp.public.views import bp as public_bp
+from fieldapp.pwa import bp as pwa_bp
+from fieldapp.security import register_security
+from fieldapp.sops.views import bp as sops_bp
+from fieldapp.sync import api as sync_api  # noqa: F401
+from fieldapp.sync.views import bp as sync_bp
+from fieldapp.templating import register as register_templating
+from fieldapp.visits import api as visits_api  # noqa: F401
+from fieldapp.visits.views import bp as visits_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The app is assembled from the feature packages; none of them imports this module.
+BLUEPRINTS = (
+    auth_bp,
+    home_bp,
+    sops_bp,
+    equipment_bp,
+    printing_bp,
+    visits_bp,
+    photos_bp,
+    customers_bp,
+    public_bp,
+    inventory_bp,
+    jobs_bp,
+    messages_bp,
+    office_bp,
+    pwa_bp,
+    sync_bp,
+    api,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,11 +82,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     configure(app, test_config)
     register_extensions(app)
-    register_blueprints(app)
-    register_request_hooks(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.before_request(guard_request)
+    register_security(app)
     register_templating(app)
-    register_errors(app)
-    register_cli(app)
+    register_error_handlers(app)
+    register_commands(app)
     return app
 
 
@@ -53,95 +108,17 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from fieldapp import models  # noqa: F401  (every table on one metadata)
-    from fieldapp.database import configure_sqlite
-    from fieldapp.extensions import csrf, db, login_manager, migrate
-
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
+    # CSRF is checked by guard_request, after the sign-in check: an API call without a
+    # session is told 401, not that its token is missing.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from fieldapp.auth.models import User
-
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user and user.active else None
-
-
-def register_blueprints(app: Flask) -> None:
-    # Importing a feature's api module adds its routes to the shared /api/v1 blueprint.
-    import fieldapp.auth.api  # noqa: F401
-    import fieldapp.equipment.api  # noqa: F401
-    import fieldapp.messages.api  # noqa: F401
-    import fieldapp.office.api  # noqa: F401
-    import fieldapp.sync.api  # noqa: F401
-    import fieldapp.visits.api  # noqa: F401
-    from fieldapp.api import api
-    from fieldapp.auth.views import bp as auth_bp
-    from fieldapp.customers.views import bp as customers_bp
-    from fieldapp.equipment.printing import bp as printing_bp
-    from fieldapp.equipment.views import bp as equipment_bp
-    from fieldapp.home import bp as home_bp
-    from fieldapp.inventory.views import bp as inventory_bp
-    from fieldapp.jobs.views import bp as jobs_bp
-    from fieldapp.messages.views import bp as messages_bp
-    from fieldapp.office.views import bp as office_bp
-    from fieldapp.public.views import bp as public_bp
-    from fieldapp.pwa import bp as pwa_bp
-    from fieldapp.sops.views import bp as sops_bp
-    from fieldapp.sync.views import bp as sync_bp
-    from fieldapp.visits.views import bp as visits_bp
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(sops_bp)
-    app.register_blueprint(equipment_bp)
-    app.register_blueprint(printing_bp)
-    app.register_blueprint(visits_bp)
-    app.register_blueprint(customers_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(inventory_bp)
-    app.register_blueprint(jobs_bp)
-    app.register_blueprint(messages_bp)
-    app.register_blueprint(office_bp)
-    app.register_blueprint(pwa_bp)
-    app.register_blueprint(sync_bp)
-    app.register_blueprint(api)
-
-
-def register_request_hooks(app: Flask) -> None:
-    from fieldapp.auth.access import refuse_undeclared_endpoints
-
-    app.before_request(refuse_undeclared_endpoints)
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
-
-
-def register_templating(app: Flask) -> None:
-    from fieldapp.templating import register
-
-    register(app)
-
-
-def register_errors(app: Flask) -> None:
-    from fieldapp.errors import register_error_handlers
-
-    register_error_handlers(app)
-
-
-def register_cli(app: Flask) -> None:
-    from fieldapp.cli import register_commands
-
-    register_commands(app)
+    login_manager.user_loader(load_session_user)
+    photo_services.init_app(app)

@@ -28,7 +28,10 @@ class ErrorSchema(Schema):
 
 def load_json(schema: Schema) -> dict:
     """The request's JSON body loaded by the schema: 400 if it is not JSON, 422 if invalid."""
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a document we take
+        payload = None
     if payload is None:
         raise BadRequest("The request body must be a JSON document.")
     return schema.load(payload)
@@ -41,9 +44,14 @@ def documented(
     response: type[Schema] | Schema | None = None,
     query: type[Schema] | None = None,
     status: int = 200,
+    errors: tuple[int, ...] = (),
     tag: str = "general",
 ) -> Callable:
-    """Attach what the OpenAPI document needs to an API view; the document is built from it."""
+    """Attach what the OpenAPI document needs to an API view; the document is built from it.
+
+    errors names the error statuses the view answers beyond those every view of its kind can
+    (400; 401 and 403 unless public; 404 with a path parameter; 413 and 422 with a body).
+    """
 
     def decorate(view: Callable) -> Callable:
         view.openapi = {
@@ -53,6 +61,7 @@ def documented(
             "response": response,
             "query": query,
             "status": status,
+            "errors": errors,
             "tag": tag,
         }
         return view
@@ -89,34 +98,65 @@ def build_openapi_spec(app) -> dict:
         path = _CONVERTER.sub(r"{\1}", rule.rule)
         operations = {}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operations[method.lower()] = _operation(rule, view, doc)
+            operations[method.lower()] = _operation(rule, view, doc, method.lower())
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(rule, view, doc: dict) -> dict:
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not signed in",
+    403: "Not allowed for this person",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    422: "Invalid data",
+    429: "Too many requests",
+}
+
+
+def error_statuses(rule, view, doc: dict, method: str) -> list[int]:
+    """Every error status this operation can answer."""
+    statuses = {400, *doc["errors"]}
+    if getattr(view, "allowed_roles", None) != PUBLIC:
+        statuses |= {401, 403}
+    if rule.arguments:
+        statuses.add(404)
+    if doc["query"] is not None:
+        statuses.add(422)
+    if doc["body"] is not None or method in ("post", "put", "patch"):
+        statuses |= {413, 422}
+    return sorted(statuses)
+
+
+def _path_schema(rule, name: str) -> dict:
+    """A path parameter as its URL converter takes it (any other value is a 404)."""
+    converter = type(rule._converters.get(name)).__name__
+    if converter == "UUIDConverter":
+        return {"type": "string", "format": "uuid"}
+    if converter == "IntegerConverter":
+        return {"type": "integer", "minimum": 0}
+    return {"type": "string"}
+
+
+def _operation(rule, view, doc: dict, method: str) -> dict:
     error = {"content": {"application/json": {"schema": "Error"}}}
     success: dict = {"description": "OK"}
     if doc["response"] is not None:
         success["content"] = {"application/json": {"schema": doc["response"]}}
-    operation: dict = {
-        "summary": doc["summary"],
-        "tags": [doc["tag"]],
-        "responses": {
-            str(doc["status"]): success,
-            "400": {"description": "Malformed request", **error},
-            "422": {"description": "Invalid data", **error},
-        },
-    }
+    responses = {str(doc["status"]): success}
+    if doc["status"] == 201:
+        responses["200"] = {**success, "description": "Already there (a resend)"}
+    for status in error_statuses(rule, view, doc, method):
+        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], **error}
+    operation: dict = {"summary": doc["summary"], "tags": [doc["tag"]], "responses": responses}
     if doc["description"]:
         operation["description"] = doc["description"]
     if getattr(view, "allowed_roles", None) != PUBLIC:
         operation["security"] = [{"session": []}]
-        operation["responses"]["401"] = {"description": "Not signed in", **error}
-        operation["responses"]["403"] = {"description": "Role not allowed", **error}
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-        for name in rule.arguments
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(rule, name)}
+        for name in sorted(rule.arguments)
     ]
     if parameters:
         operation["parameters"] = parameters

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from fieldapp.auth.cli import user_cli
+from fieldapp.demo.cli import seed_demo
+
 
 def register_commands(app: Flask) -> None:
-    from fieldapp.auth.cli import user_cli
-    from fieldapp.demo.cli import seed_demo
-
     app.cli.add_command(user_cli)
     app.cli.add_command(seed_demo)

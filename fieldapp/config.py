@@ -29,6 +29,9 @@ def defaults(instance_path: str) -> dict:
         # A phone photo downscaled in the browser is well under this; the limit guards the server.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "PHOTO_MAX_PIXELS": 50_000_000,
+        # Anyone can post the public request form: its photo may cost far less to decode.
+        "PUBLIC_PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+        "PUBLIC_PHOTO_MAX_PIXELS": 16_000_000,
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -40,6 +43,9 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
         "LOGIN_THROTTLE_PER_ACCOUNT": 5,
         "LOGIN_THROTTLE_PER_ADDRESS": 20,
+        # How many proxies (nginx, a load balancer) stand in front of the app and set
+        # X-Forwarded-For; 0 trusts no such header.
+        "PROXY_HOPS": 0,
     }
 
 
@@ -60,15 +66,22 @@ def from_environment(environ: os._Environ | dict) -> dict:
         value = environ.get(ENV_PREFIX + suffix)
         if value:
             found[key] = value
-    max_upload = environ.get(ENV_PREFIX + "MAX_UPLOAD_MB")
-    if max_upload:
-        try:
-            found["MAX_CONTENT_LENGTH"] = int(max_upload) * 1024 * 1024
-        except ValueError as exc:
-            raise ConfigError(
-                f"{ENV_PREFIX}MAX_UPLOAD_MB must be a whole number, not {max_upload!r}"
-            ) from exc
+    max_upload = _whole_number(environ, "MAX_UPLOAD_MB")
+    if max_upload is not None:
+        found["MAX_CONTENT_LENGTH"] = max_upload * 1024 * 1024
+    hops = _whole_number(environ, "PROXY_HOPS")
+    if hops is not None:
+        found["PROXY_HOPS"] = hops
     return found
+
+
+def _whole_number(environ, suffix: str) -> int | None:
+    value = environ.get(ENV_PREFIX + suffix)
+    if not value:
+        return None
+    if not value.strip().isdigit():
+        raise ConfigError(f"{ENV_PREFIX}{suffix} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def normalise_database_url(url: str) -> str:

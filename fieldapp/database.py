@@ -1,9 +1,15 @@
-"""Database engine set-up that depends on the dialect."""
+"""Database set-up and statements that differ by dialect."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+
+from fieldapp.extensions import db
+
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -19,3 +25,8 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def upsert(table: sa.Table):
+    """INSERT ... ON CONFLICT for this database (SQLite and PostgreSQL spell it the same)."""
+    return _INSERTS[db.session.get_bind().dialect.name](table)

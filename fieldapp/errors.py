@@ -7,7 +7,11 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from fieldapp.auth.access import is_api_request
+from fieldapp.unit_of_work import roll_back
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
 
 
 class ServiceError(Exception):
@@ -86,7 +90,10 @@ def error_body(status: int, message: str, fields: dict | None = None, code: str 
 
 
 def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
-    """JSON for the API, a page in the layout otherwise."""
+    """JSON for the API, a page in the layout otherwise. The request's transaction is rolled
+    back first: a failure at flush leaves the session unusable until then, and the page
+    (its navigation badges) reads the database."""
+    roll_back()
     if is_api_request():
         return make_response(jsonify(error_body(status, message, fields, code)), status)
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"

@@ -13,10 +13,11 @@ from fieldapp.inventory.models import (
 )
 from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message, ThreadRead
+from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sops.models import Sop, SopStep, SopTraining, SopVersion
 from fieldapp.sync.models import SyncOp
-from fieldapp.visits.models import Photo, StepResult, Visit, VisitErrorCode
+from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 
 __all__ = [
     "ActivityEvent",

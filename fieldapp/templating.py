@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
+
+from fieldapp.localtime import ago, datetime_local, local_date, local_time
+from fieldapp.messages.queries import unread_by_job, unread_total
 
 
 @dataclass(frozen=True)
@@ -91,72 +92,12 @@ def _per_request(key: str, compute, empty):
 
 def unread_messages() -> int:
     """The signed-in user's unread job-thread messages, for the navigation badge."""
-    from fieldapp.messages.queries import unread_total
-
     return _per_request("fieldapp.unread_total", unread_total, 0)
 
 
 def unread_count(job_id: int) -> int:
     """Unread messages on one job (Today's job cards): the user's unread, per job, once."""
-    from fieldapp.messages.queries import unread_by_job
-
     return _per_request("fieldapp.unread_by_job", unread_by_job, {}).get(job_id, 0)
-
-
-def company_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(company_zone()).strftime(fmt).replace(" 0", " ")
-
-
-def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(company_zone())
-    return value.strftime(fmt).replace(" 0", " ")
-
-
-def datetime_local(value: datetime | None) -> str:
-    """The value for an <input type="datetime-local"> in the company's time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(company_zone()).strftime("%Y-%m-%dT%H:%M")
-
-
-def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', 'yesterday', '12 days ago', 'Mar 3, 2025'."""
-    if value is None:
-        return "never"
-    now = now or datetime.now(UTC)
-    seconds = (now - value).total_seconds()
-    if seconds < 0:
-        return "in " + _span(-seconds)
-    if seconds < 60:
-        return "just now"
-    return _span(seconds) + " ago"
-
-
-def _span(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{max(minutes, 1)} min"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} h"
-    days = hours // 24
-    if days == 1:
-        return "1 day"
-    if days < 60:
-        return f"{days} days"
-    months = days // 30
-    if months < 24:
-        return f"{months} months"
-    return f"{days // 365} years"
 
 
 def money(cents: int | None) -> str:

@@ -8,10 +8,13 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from fieldapp import create_app
 from fieldapp.extensions import db
 from tests import factories
+from tests.live import LiveServer
 
 POSTGRES_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "").strip()
 
@@ -64,9 +67,25 @@ def _dispose_engines():
             db.engine.dispose()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose requests start as a real one does.
+
+    Tests keep one app context open (so objects they make stay usable), and requests share
+    it; what Flask-Login and Flask-WTF cache on `g` per request must not leak from one
+    request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for cached in ("_login_user", "csrf_token"):
+                g.pop(cached, None)
+        return super().open(*args, **kwargs)
+
+
 def make_test_app(tmp_path, postgres_schema, **overrides):
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app({**_base_config(url, tmp_path / "uploads"), **overrides})
+    app.test_client_class = RequestClient
     _apps_made.append(app)
     with app.app_context():
         if postgres_schema:
@@ -144,3 +163,15 @@ def site(app):
     from tests.scenarios import make_site
 
     return make_site()
+
+
+@pytest.fixture
+def live_app(tmp_path, postgres_schema):
+    """The app served over real HTTP on 127.0.0.1 (threaded), and its URL."""
+    app = make_test_app(tmp_path, postgres_schema)
+    server = LiveServer(app).start()
+    yield app, server.url
+    server.stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -10,6 +10,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment, QrLabel
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
+from fieldapp.unit_of_work import unit_of_work
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -173,20 +174,21 @@ def make_sop(slug: str = "repair", category: str = "repair"):
     """A published SOP version with one step of each kind (the photo step optional)."""
     from fieldapp.sops.services import StepText, publish_sop_version
 
-    return publish_sop_version(
-        slug,
-        title="On-site diagnostic and repair visit",
-        category=category,
-        summary="",
-        steps=[
-            StepText("Read the history", "Open the plotter page.", "check"),
-            StepText("Test print before", "Print the customer's job.", "pass_fail"),
-            StepText("Carriage rod friction", "Scan-axis diagnostic.", "measure", unit="N"),
-            StepText("Photo of the test plot", "", "photo", required=False),
-        ],
-        change_note="First version",
-        author_id=None,
-    )
+    with unit_of_work():
+        return publish_sop_version(
+            slug,
+            title="On-site diagnostic and repair visit",
+            category=category,
+            summary="",
+            steps=[
+                StepText("Read the history", "Open the plotter page.", "check"),
+                StepText("Test print before", "Print the customer's job.", "pass_fail"),
+                StepText("Carriage rod friction", "Scan-axis diagnostic.", "measure", unit="N"),
+                StepText("Photo of the test plot", "", "photo", required=False),
+            ],
+            change_note="First version",
+            author_id=None,
+        )
 
 
 def stock(part, location, quantity: int):
@@ -205,3 +207,9 @@ def jpeg_bytes(width: int = 640, height: int = 480, color=(30, 90, 160)) -> byte
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def committed(service, *args, **kwargs):
+    """Run a service (they flush only) and commit what it did, as a request would."""
+    with unit_of_work():
+        return service(*args, **kwargs)

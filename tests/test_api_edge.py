@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from tests import factories
+from tests.conftest import make_test_app
 
 
 def assert_error(response, status, code):
@@ -102,3 +107,62 @@ def test_openapi_document_is_generated_from_the_schemas(client):
     password = spec["paths"]["/api/v1/me/password"]["post"]
     body = password["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/PasswordChange"}
+
+
+def test_an_unsafe_call_without_a_session_is_401_not_a_csrf_failure(tmp_path, postgres_schema):
+    """With CSRF on, is a POST without a session told to sign in (401), not that a token is
+    missing?"""
+    app = make_test_app(tmp_path, postgres_schema, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        for method, path in (
+            ("post", "/api/v1/sync"),
+            ("post", "/api/v1/visits"),
+            ("put", f"/api/v1/photos/{uuid.uuid4()}"),
+        ):
+            assert_error(getattr(client, method)(path, json={}), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/equipment?customer=9223372036854775808",
+        "/api/v1/equipment?page=99999999999999999999",
+        "/api/v1/equipment?page=10000000&per_page=200",
+        "/api/v1/equipment?per_page=-1",
+        "/api/v1/activity?after=-100000000000000000000",
+        "/api/v1/activity?after=abc",
+        "/api/v1/jobs/J-99999999999999999999999/messages",
+        "/api/v1/equipment/" + "Z" * 5000,
+    ],
+)
+def test_bad_query_input_is_a_clear_error_never_a_500(client, auth, path):
+    auth.login("office")
+    response = client.get(path)
+    assert response.status_code in (200, 404, 422), (path, response.status_code)
+    assert response.is_json
+
+
+def test_json_nested_too_deep_is_a_400(client, auth):
+    auth.login("tech")
+    body = "[" * 5000 + "]" * 5000
+    response = client.post("/api/v1/sync", data=body, content_type="application/json")
+    assert_error(response, 400, "bad_request")
+
+
+def test_openapi_documents_every_status_an_operation_answers(client):
+    """404, 409, 413 and 429 are part of the error model: are they in the document?"""
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    photo = paths["/api/v1/photos/{photo_id}"]["put"]["responses"]
+    assert {"200", "201", "400", "401", "403", "404", "409", "413", "422"} <= set(photo)
+    visits = paths["/api/v1/visits"]["post"]["responses"]
+    assert {"201", "200", "409", "413", "422"} <= set(visits)
+    me = paths["/api/v1/me"]["get"]["responses"]
+    assert {"200", "400", "401", "403"} <= set(me)
+    for operations in paths.values():
+        for operation in operations.values():
+            for status, answer in operation["responses"].items():
+                if int(status) >= 400:
+                    assert answer["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/Error"
+                    }

@@ -1,4 +1,4 @@
-"""Reading the activity feed."""
+"""Reading the activity feed: the newest events, and what is new since a given one."""
 
 from __future__ import annotations
 
@@ -8,13 +8,34 @@ from sqlalchemy.orm import joinedload
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.extensions import db
 
+FEED_SIZE = 30
+POLL_LIMIT = 50
 
-def latest_events(limit: int = 30) -> list[ActivityEvent]:
+
+def latest_events(limit: int = FEED_SIZE) -> list[ActivityEvent]:
+    """The newest events first (ids follow the server's clock: events are stamped on arrival)."""
     return list(
         db.session.scalars(
             sa.select(ActivityEvent)
             .options(joinedload(ActivityEvent.actor))
-            .order_by(ActivityEvent.at.desc(), ActivityEvent.id.desc())
+            .order_by(ActivityEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def latest_event_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(ActivityEvent.id))) or 0
+
+
+def events_after(after: int, limit: int = POLL_LIMIT) -> list[ActivityEvent]:
+    """Events newer than the one the page has, newest first (at most `limit`)."""
+    return list(
+        db.session.scalars(
+            sa.select(ActivityEvent)
+            .where(ActivityEvent.id > after)
+            .options(joinedload(ActivityEvent.actor))
+            .order_by(ActivityEvent.id.desc())
             .limit(limit)
         )
     )

@@ -1,7 +1,8 @@
 """Who may open what: one decorator declares each view's roles, and nothing is open by default.
 
 Every view and API endpoint is wrapped in ``@allow(...)``. A before-request hook refuses any
-endpoint that forgot to declare its roles, so a new route is closed until someone decides.
+endpoint that forgot to declare its roles, so a new route is closed until someone decides; it
+also tells an API call without a session 401 before its CSRF token is checked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from fieldapp.errors import is_api_request
+from fieldapp.extensions import csrf
+
 PUBLIC = frozenset({"public"})
 STAFF = frozenset({"tech", "office", "admin"})
 TECH = frozenset({"tech"})
@@ -20,10 +24,6 @@ ADMIN = frozenset({"admin"})
 
 # Flask's own static route serves CSS and JS to everyone.
 UNDECLARED_OK = frozenset({"static"})
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
 
 
 def allow(roles: Iterable[str]) -> Callable:
@@ -48,12 +48,21 @@ def allow(roles: Iterable[str]) -> Callable:
     return decorate
 
 
-def refuse_undeclared_endpoints() -> None:
-    """Before each request: a view without @allow is a bug, and it stays closed."""
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def guard_request() -> None:
+    """Before each request: undeclared views stay closed, an API call without a session is
+    told 401, and an unsafe method must carry the CSRF token."""
     endpoint = request.endpoint
     if endpoint is None or endpoint in UNDECLARED_OK:
         return
     view = current_app.view_functions.get(endpoint)
-    if getattr(view, "allowed_roles", None) is None:
+    roles = getattr(view, "allowed_roles", None)
+    if roles is None:
         current_app.logger.error("endpoint %s declares no roles; refused", endpoint)
         abort(403)
+    if roles != PUBLIC and is_api_request() and not current_user.is_authenticated:
+        abort(401)
+    if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()

@@ -8,6 +8,8 @@ from fieldapp.api import api, documented, load_json
 from fieldapp.auth import services
 from fieldapp.auth.access import STAFF, allow
 from fieldapp.auth.schemas import PasswordChangeSchema, UserSchema
+from fieldapp.auth.views import remembered, sign_in
+from fieldapp.unit_of_work import unit_of_work
 
 
 @api.get("/me")
@@ -22,9 +24,12 @@ def me():
 @allow(STAFF)
 @documented("Change my password", body=PasswordChangeSchema, status=204, tag="auth")
 def change_password():
-    """Change the signed-in user's password; the current password is required."""
+    """Change the signed-in user's password; the current password is required. Every other
+    session of the user ends; this one goes on with a new session cookie."""
     data = load_json(PasswordChangeSchema())
-    services.change_own_password(current_user, data["current_password"], data["new_password"])
+    with unit_of_work():
+        services.change_own_password(current_user, data["current_password"], data["new_password"])
+        sign_in(current_user._get_current_object(), remember=remembered())
     return "", 204
 
 

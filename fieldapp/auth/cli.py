@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from fieldapp.auth import services
-from fieldapp.auth.models import ROLES, User
+from fieldapp.auth.models import ROLES
+from fieldapp.auth.queries import all_users
 from fieldapp.errors import ServiceError
-from fieldapp.extensions import db
+from fieldapp.unit_of_work import unit_of_work
 
 user_cli = AppGroup("user", help="Manage who can sign in.")
 
@@ -36,9 +36,9 @@ def create(email: str, name: str, role: str, phone: str, password_stdin: bool) -
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(email, name, role, password, phone=phone, actor_id=None)
+        with unit_of_work():
+            user = services.create_user(email, name, role, password, phone=phone, actor_id=None)
     except ServiceError as exc:
-        db.session.rollback()
         _fail(exc)
     click.echo(f"Created {user.role} {user.name} <{user.email}>")
 
@@ -46,7 +46,7 @@ def create(email: str, name: str, role: str, phone: str, password_stdin: bool) -
 @user_cli.command("list")
 def list_users() -> None:
     """List users with their role and whether they can sign in."""
-    users = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
+    users = sorted(all_users(), key=lambda user: (user.role, user.email))
     if not users:
         click.echo("No users yet. Create one with: flask --app fieldapp user create EMAIL ...")
         return
@@ -60,8 +60,8 @@ def list_users() -> None:
 def deactivate(email: str) -> None:
     """Stop EMAIL from signing in (their records stay)."""
     try:
-        user = services.deactivate_user(email, actor_id=None)
+        with unit_of_work():
+            user = services.deactivate_user(email, actor_id=None)
     except ServiceError as exc:
-        db.session.rollback()
         _fail(exc)
     click.echo(f"Deactivated {user.email}")

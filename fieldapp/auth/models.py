@@ -43,6 +43,13 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # The signed-in session this user object was loaded for (not a column): Flask-Login keeps
+    # get_id() in the session and remember cookies, so ending the session row ends both.
+    session_key = None
+
+    def get_id(self) -> str | None:
+        return self.session_key
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions for inactive users
         return self.active
@@ -81,3 +88,18 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One signed-in device. Its cookies carry only the key; the row holds the key's hash, so
+    deleting the row (sign-out, a password change, "sign out everywhere") ends the session
+    and every copy of its cookies."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")

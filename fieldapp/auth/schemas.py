@@ -1,6 +1,11 @@
 """JSON shapes of users at the API edge."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from fieldapp.auth.services import MIN_PASSWORD_LENGTH
+from fieldapp.wire import Text
+
+MAX_PASSWORD_LENGTH = 200
 
 
 class UserSchema(Schema):
@@ -11,7 +16,7 @@ class UserSchema(Schema):
 
 
 class PasswordChangeSchema(Schema):
-    current_password = fields.String(required=True, load_only=True)
-    new_password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=10, max=200)
+    current_password = Text(MAX_PASSWORD_LENGTH, required=True, load_only=True)
+    new_password = Text(
+        MAX_PASSWORD_LENGTH, min_length=MIN_PASSWORD_LENGTH, required=True, load_only=True
     )

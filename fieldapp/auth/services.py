@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldapp.activity.services import record_event
 from fieldapp.auth.models import ROLES, LoginAttempt, User, normalise_email
+from fieldapp.auth.sessions import end_all_sessions
 from fieldapp.dbtypes import utcnow
-from fieldapp.errors import Conflict, Invalid, NotFound, Throttled
+from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
+from fieldapp.throttle.services import (
+    in_window,
+    locked_counter,
+    seconds_until,
+    throttle_key,
+    wait_text,
+)
 
 log = logging.getLogger("fieldapp.auth")
 
@@ -23,42 +36,75 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def _recent_failures(column, value: str, window) -> int:
-    since = utcnow() - window
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-    )
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked when the email has no account: a sign-in then
+    takes as long as one with a wrong password, so timing tells nobody who has an account."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
-def authenticate(email: str, password: str, address: str, *, config) -> User:
-    """Return the active user with this email and password, or raise.
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt (a failed one is still written: it counts)."""
 
-    Too many recent failures for the account or from the address refuse the attempt before the
-    password is even checked, so guessing gains nothing while throttled.
+    user: User | None
+    message: str = ""
+    throttled: bool = False
+
+
+def failure_delay(failures: int, config) -> timedelta | None:
+    """How long an account must wait, from one address, after this many failures in a row:
+    none for the first few, then 30 s, doubling, at most the throttle window."""
+    free = config["LOGIN_THROTTLE_PER_ACCOUNT"]
+    if failures < free:
+        return None
+    return min(timedelta(seconds=30 * 2 ** (failures - free)), config["LOGIN_THROTTLE_WINDOW"])
+
+
+def authenticate(email: str, password: str, address: str, *, config) -> SignIn:
+    """Check an email and password from an address (flush only; the caller commits).
+
+    Two counters, each locked while it is read so parallel attempts count one by one: the
+    address's failures in the window (one address trying many accounts), and the failures in
+    a row of this account from this address, which make it wait longer after each one. A
+    stranger elsewhere cannot lock a person out: their own address has its own counter.
     """
     email = normalise_email(email)
+    now = utcnow()
     window = config["LOGIN_THROTTLE_WINDOW"]
-    minutes = int(window.total_seconds() // 60)
-    if (
-        _recent_failures(LoginAttempt.email, email, window) >= config["LOGIN_THROTTLE_PER_ACCOUNT"]
-        or _recent_failures(LoginAttempt.address, address, window)
-        >= config["LOGIN_THROTTLE_PER_ADDRESS"]
-    ):
+    by_address = in_window(
+        locked_counter(throttle_key("sign-in-address", address), now), window, now
+    )
+    by_account = locked_counter(throttle_key("sign-in", email, address), now)
+    waits = []
+    if by_address.count >= config["LOGIN_THROTTLE_PER_ADDRESS"]:
+        waits.append(seconds_until(by_address.window_start + window, now))
+    if by_account.blocked_until is not None and by_account.blocked_until > now:
+        waits.append(seconds_until(by_account.blocked_until, now))
+    if waits:
         log.warning("sign-in throttled for %s from %s", email, address)
-        raise Throttled(
-            f"Too many failed sign-ins. Wait {minutes} minutes and try again, "
-            "or ask the office to reset your password."
+        return SignIn(
+            None,
+            f"Too many failed sign-ins. Wait {wait_text(max(waits))} and try again, "
+            "or ask the office to reset your password.",
+            throttled=True,
         )
     user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
     succeeded = bool(user and user.active and user.check_password(password))
     db.session.add(LoginAttempt(email=email[:254], address=address[:64], succeeded=succeeded))
-    db.session.commit()
-    if not succeeded:
-        log.warning("failed sign-in for %s from %s", email, address)
-        raise Invalid("That email and password do not match an active account.")
-    return user
+    if succeeded:
+        by_account.count, by_account.blocked_until = 0, None
+        return SignIn(user)
+    log.warning("failed sign-in for %s from %s", email, address)
+    by_address.count += 1
+    if by_account.window_start <= now - timedelta(days=1):
+        by_account.count, by_account.window_start = 0, now  # an old run of failures is over
+    by_account.count += 1
+    delay = failure_delay(by_account.count, config)
+    by_account.blocked_until = now + delay if delay else None
+    return SignIn(None, "That email and password do not match an active account.")
 
 
 def _check_fields(email: str, name: str, role: str) -> dict[str, list[str]]:
@@ -94,7 +140,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record_event("user.created", "user", user.id, f"Added {user.name} ({role})", actor_id=actor_id)
-    db.session.commit()
     return user
 
 
@@ -119,8 +164,9 @@ def update_user(
         phone.strip(),
         active,
     )
+    if not active:
+        end_all_sessions(user)
     record_event("user.updated", "user", user.id, f"Updated {user.name}", actor_id=actor_id)
-    db.session.commit()
     return user
 
 
@@ -139,18 +185,18 @@ def deactivate_user(email: str, *, actor_id: int | None) -> User:
     if user.role == "admin" and user.active and _active_admins() <= 1:
         raise Invalid("This is the last active admin; make someone else admin first.")
     user.active = False
+    end_all_sessions(user)
     record_event("user.deactivated", "user", user.id, f"Deactivated {user.name}", actor_id=actor_id)
-    db.session.commit()
     return user
 
 
 def reset_password(user: User, password: str, *, actor_id: int | None) -> None:
     check_password_strength(password)
     user.set_password(password)
+    end_all_sessions(user)
     record_event(
         "user.password_reset", "user", user.id, f"Reset password of {user.name}", actor_id=actor_id
     )
-    db.session.commit()
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> None:
@@ -159,4 +205,24 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         raise Invalid.field("current_password", "That is not your current password.")
     check_password_strength(new_password, "new_password")
     user.set_password(new_password)
-    db.session.commit()
+    end_all_sessions(user)
+    record_event(
+        "user.password_changed",
+        "user",
+        user.id,
+        f"{user.name} changed their password",
+        actor_id=user.id,
+    )
+
+
+def sign_out_everywhere(user: User, *, actor_id: int) -> int:
+    """End every session of user (a lost phone); returns how many were ended."""
+    ended = end_all_sessions(user)
+    record_event(
+        "user.signed_out",
+        "user",
+        user.id,
+        f"Signed {user.name} out everywhere ({ended} session{'s' if ended != 1 else ''})",
+        actor_id=actor_id,
+    )
+    return ended

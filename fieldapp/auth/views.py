@@ -2,28 +2,61 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from fieldapp.auth import services
 from fieldapp.auth.access import ADMIN, PUBLIC, STAFF, allow
 from fieldapp.auth.models import ROLES, User
-from fieldapp.errors import Invalid, ServiceError, Throttled
+from fieldapp.auth.queries import all_users
+from fieldapp.auth.sessions import end_session, session_count, start_session
+from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
+from fieldapp.security import local_url
+from fieldapp.unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would let a phishing link borrow our name."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("home.index")
+    return local_url(target) or url_for("home.index")
+
+
+def sign_in(user: User, *, remember: bool) -> None:
+    """Start a server-side session for user on this device (inside the caller's unit of work).
+
+    The CSRF token of the anonymous session is dropped: a token seen before sign-in (on a
+    shared computer, say) must not be valid after it.
+    """
+    forget_csrf_token()
+    start_session(
+        user,
+        lasts=current_app.config["REMEMBER_COOKIE_DURATION"],
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    login_user(user, remember=remember)
+
+
+def forget_csrf_token() -> None:
+    """Drop the CSRF token (kept in the session, cached on g): the next page gets a new one."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+
+
+def remembered() -> bool:
+    """Whether this device asked to be kept signed in (it holds a remember cookie)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,20 +68,18 @@ def login():
     error, status = None, 200
     email = request.form.get("email", "")
     if request.method == "POST":
-        try:
-            user = services.authenticate(
+        with unit_of_work():
+            attempt = services.authenticate(
                 email,
                 request.form.get("password", ""),
                 request.remote_addr or "unknown",
                 config=current_app.config,
             )
-        except Throttled as exc:
-            error, status = exc.message, 429
-        except Invalid as exc:
-            error, status = exc.message, 401
-        else:
-            login_user(user, remember=bool(request.form.get("remember")))
+            if attempt.user is not None:
+                sign_in(attempt.user, remember=bool(request.form.get("remember")))
+        if attempt.user is not None:
             return redirect(next_url)
+        error, status = attempt.message, (429 if attempt.throttled else 401)
     page = render_template(
         "auth/login.html", error=error, email=email, next=request.values.get("next", "")
     )
@@ -58,7 +89,11 @@ def login():
 @bp.post("/logout")
 @allow(STAFF)
 def logout():
+    """End this session on the server, so a copy of its cookies stops working too."""
+    with unit_of_work():
+        end_session(current_user.session_key)
     logout_user()
+    forget_csrf_token()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -66,8 +101,7 @@ def logout():
 @bp.get("/admin/users")
 @allow(ADMIN)
 def user_list():
-    users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name)).all()
-    return render_template("auth/users.html", users=users)
+    return render_template("auth/users.html", users=all_users())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -76,14 +110,15 @@ def user_new():
     form, errors, status = request.form, {}, 200
     if request.method == "POST":
         try:
-            user = services.create_user(
-                form.get("email", ""),
-                form.get("name", ""),
-                form.get("role", ""),
-                form.get("password", ""),
-                phone=form.get("phone", ""),
-                actor_id=current_user.id,
-            )
+            with unit_of_work():
+                user = services.create_user(
+                    form.get("email", ""),
+                    form.get("name", ""),
+                    form.get("role", ""),
+                    form.get("password", ""),
+                    phone=form.get("phone", ""),
+                    actor_id=current_user.id,
+                )
         except ServiceError as exc:
             flash(exc.message, "error")
             errors, status = exc.fields, exc.status
@@ -101,23 +136,30 @@ def user_edit(user_id: int):
     form, errors, status = request.form, {}, 200
     if request.method == "POST":
         try:
-            services.update_user(
-                user,
-                email=form.get("email", ""),
-                name=form.get("name", ""),
-                role=form.get("role", ""),
-                phone=form.get("phone", ""),
-                active=form.get("active") == "on",
-                actor_id=current_user.id,
-            )
+            with unit_of_work():
+                services.update_user(
+                    user,
+                    email=form.get("email", ""),
+                    name=form.get("name", ""),
+                    role=form.get("role", ""),
+                    phone=form.get("phone", ""),
+                    active=form.get("active") == "on",
+                    actor_id=current_user.id,
+                )
         except ServiceError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             errors, status = exc.fields, exc.status
         else:
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("auth.user_list"))
-    page = render_template("auth/user_form.html", user=user, form=form, errors=errors, roles=ROLES)
+    page = render_template(
+        "auth/user_form.html",
+        user=user,
+        form=form,
+        errors=errors,
+        roles=ROLES,
+        sessions=session_count(user.id),
+    )
     return page, status
 
 
@@ -126,25 +168,52 @@ def user_edit(user_id: int):
 def user_reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     try:
-        services.reset_password(user, request.form.get("password", ""), actor_id=current_user.id)
+        with unit_of_work():
+            services.reset_password(
+                user, request.form.get("password", ""), actor_id=current_user.id
+            )
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"New password set for {user.name}. Tell them in person or by phone.", "success")
+        flash(
+            f"New password set for {user.name}; they are signed out everywhere. "
+            "Tell them in person or by phone.",
+            "success",
+        )
+    return redirect(url_for("auth.user_edit", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/sign-out")
+@allow(ADMIN)
+def user_sign_out(user_id: int):
+    """Sign a person out on every device (a lost or stolen phone)."""
+    user = db.get_or_404(User, user_id)
+    with unit_of_work():
+        ended = services.sign_out_everywhere(user, actor_id=current_user.id)
+    flash(
+        f"{user.name} is signed out everywhere ({ended} session{'s' if ended != 1 else ''}).",
+        "success",
+    )
+    if user.id == current_user.id:
+        logout_user()
+        return redirect(url_for("auth.login"))
     return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
 @bp.post("/account/password")
 @allow(STAFF)
 def change_password():
+    """A new password ends every session of the person, then signs this device in again."""
     try:
-        services.change_own_password(
-            current_user,
-            request.form.get("current_password", ""),
-            request.form.get("new_password", ""),
-        )
+        with unit_of_work():
+            services.change_own_password(
+                current_user,
+                request.form.get("current_password", ""),
+                request.form.get("new_password", ""),
+            )
+            sign_in(current_user._get_current_object(), remember=remembered())
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash("Your password is changed.", "success")
+        flash("Your password is changed. Other devices must sign in again.", "success")
     return redirect(url_for("home.more"))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
 from fieldapp.activity.services import record_event
 from fieldapp.customers.models import Customer
-from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 
@@ -39,7 +36,6 @@ def create_customer(values: dict, *, actor_id: int | None) -> Customer:
         f"Added customer {customer.name}",
         actor_id=actor_id,
     )
-    db.session.commit()
     return customer
 
 
@@ -53,7 +49,6 @@ def update_customer(customer: Customer, values: dict, *, actor_id: int) -> Custo
         f"Updated customer {customer.name}",
         actor_id=actor_id,
     )
-    db.session.commit()
     return customer
 
 
@@ -70,36 +65,4 @@ def set_customer_active(customer: Customer, active: bool, *, actor_id: int) -> C
         f"{verb.title()} customer {customer.name}",
         actor_id=actor_id,
     )
-    db.session.commit()
     return customer
-
-
-def search_customers(q: str = "", *, include_retired: bool = False) -> sa.Select:
-    """Customers matching a name, contact, phone, email or address fragment."""
-    query = sa.select(Customer).order_by(Customer.name)
-    if not include_retired:
-        query = query.where(Customer.active)
-    if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            sa.or_(*(sa.func.lower(getattr(Customer, name)).like(pattern) for name in FIELDS[:5]))
-        )
-    return query
-
-
-def customer_choices() -> list[Customer]:
-    return list(
-        db.session.scalars(sa.select(Customer).where(Customer.active).order_by(Customer.name))
-    )
-
-
-def active_plotter_counts(customer_ids: list[int]) -> dict[int, int]:
-    """How many active plotters each customer has, in one query."""
-    rows = db.session.execute(
-        sa.select(Equipment.customer_id, sa.func.count())
-        .where(Equipment.customer_id.in_(customer_ids), Equipment.status == "active")
-        .group_by(Equipment.customer_id)
-    )
-    counts = dict.fromkeys(customer_ids, 0)
-    counts.update({customer_id: count for customer_id, count in rows})
-    return counts

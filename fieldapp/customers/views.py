@@ -8,9 +8,12 @@ from flask_login import current_user
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.customers import services
 from fieldapp.customers.models import Customer
-from fieldapp.equipment.queries import equipment_query, history_summaries
+from fieldapp.customers.queries import search_customers
+from fieldapp.equipment.queries import active_plotter_counts, plotters_of
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.visits.queries import history_summaries
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -20,10 +23,8 @@ bp = Blueprint("customers", __name__, url_prefix="/customers")
 def index():
     q = request.args.get("q", "")
     retired = request.args.get("retired") == "1"
-    page = db.paginate(
-        services.search_customers(q, include_retired=retired), per_page=50, count=True
-    )
-    counts = services.active_plotter_counts([customer.id for customer in page.items])
+    page = db.paginate(search_customers(q, include_retired=retired), per_page=50, count=True)
+    counts = active_plotter_counts([customer.id for customer in page.items])
     return render_template("customers/index.html", page=page, counts=counts, q=q, retired=retired)
 
 
@@ -33,7 +34,8 @@ def new():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            customer = services.create_customer(request.form, actor_id=current_user.id)
+            with unit_of_work():
+                customer = services.create_customer(request.form, actor_id=current_user.id)
         except ServiceError as exc:
             errors, status = exc.fields, exc.status
         else:
@@ -47,7 +49,7 @@ def new():
 @allow(OFFICE)
 def detail(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
-    plotters = list(db.session.scalars(equipment_query(customer_id=customer.id, status=None)))
+    plotters = plotters_of(customer.id, status=None)
     summaries = history_summaries([p.id for p in plotters])
     return render_template(
         "customers/detail.html", customer=customer, plotters=plotters, summaries=summaries
@@ -61,9 +63,9 @@ def edit(customer_id: int):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            services.update_customer(customer, request.form, actor_id=current_user.id)
+            with unit_of_work():
+                services.update_customer(customer, request.form, actor_id=current_user.id)
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields, exc.status
         else:
             flash(f"Saved {customer.name}.", "success")
@@ -79,6 +81,7 @@ def edit(customer_id: int):
 def set_status(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     active = request.form.get("active") == "1"
-    services.set_customer_active(customer, active, actor_id=current_user.id)
+    with unit_of_work():
+        services.set_customer_active(customer, active, actor_id=current_user.id)
     flash(f"{customer.name} is {'active again' if active else 'retired'}.", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))

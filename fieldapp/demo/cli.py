@@ -17,6 +17,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
+from fieldapp.unit_of_work import unit_of_work
 
 from .data import DEMO_PASSWORD, DEMO_USERS
 from .seed import seed_demo_data
@@ -43,9 +44,9 @@ def seed_demo(force: bool, if_empty: bool, seed: int) -> None:
     if force and if_empty:
         raise click.UsageError("Use either --force or --if-empty, not both.")
     try:
-        empty = database_is_empty()
+        with unit_of_work():
+            empty = database_is_empty()
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-        db.session.rollback()
         raise click.ClickException(
             "The database has no tables yet. Run `flask --app fieldapp db upgrade` first."
         ) from exc
@@ -60,10 +61,11 @@ def seed_demo(force: bool, if_empty: bool, seed: int) -> None:
                 "seed-demo only fills an empty database; use --force to delete everything "
                 "and reseed."
             )
-        delete_all_rows()
-
     started = time.perf_counter()
-    summary = seed_demo_data(random.Random(seed), datetime.now(UTC), _timezone())
+    with unit_of_work():
+        if not empty:
+            delete_all_rows()
+        summary = seed_demo_data(random.Random(seed), datetime.now(UTC), _timezone())
     elapsed = time.perf_counter() - started
     counts = ", ".join(f"{count} {name}" for name, count in summary.items())
     click.echo(f"Demo data loaded in {elapsed:.1f} s: {counts}.")

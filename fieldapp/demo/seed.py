@@ -1,4 +1,5 @@
-"""Generate the demo business: 18 months of service history and today's work, in one commit."""
+"""Generate the demo business: 18 months of service history and today's work, in one unit of
+work (the command commits it)."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ class PlannedVisit:
 
 
 def seed_demo_data(rng: random.Random, now: datetime, tz: tzinfo = UTC) -> dict[str, int]:
-    """Fill an empty database with the demo business relative to `now`; commit and count it."""
+    """Fill an empty database with the demo business relative to `now` (flush only); count it."""
     return _DemoBusiness(rng, now, tz).build()
 
 
@@ -151,7 +152,7 @@ class _DemoBusiness:
             "stock movements": movements,
             "activity events": len(self.events),
         }
-        db.session.commit()
+        db.session.flush()
         return summary
 
     def add_users(self) -> None:

@@ -417,7 +417,6 @@ def publish_core_sops(author_id: int) -> dict[str, SopVersion]:
             steps=sop.steps,
             change_note="First version, written from how we already work.",
             author_id=author_id,
-            commit=False,
         )
         for sop in CORE_SOPS
     }

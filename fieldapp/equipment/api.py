@@ -7,10 +7,11 @@ from flask import abort, current_app, jsonify, request
 from fieldapp.api import api, documented
 from fieldapp.auth.access import STAFF, allow
 from fieldapp.equipment.models import Equipment
-from fieldapp.equipment.queries import equipment_query, history_summaries
+from fieldapp.equipment.queries import equipment_query
 from fieldapp.equipment.schemas import EquipmentPageSchema, EquipmentQuerySchema, EquipmentSchema
 from fieldapp.equipment.services import resolve_code
 from fieldapp.extensions import db
+from fieldapp.visits.queries import history_summaries
 
 
 def _as_dict(equipment: Equipment, summary: dict) -> dict:

@@ -481,16 +481,30 @@ class Placed:
     x: float
     y: float
     layout: LabelLayout
+    slot: int = 0  # the position on the page, as the stock's stylesheet numbers it
 
-    def percent(self) -> dict[str, str]:
-        """Position and size as percentages of the page, for a page box that scales on screen."""
-        stock = self.layout.stock
-        return {
-            "left": _num(self.x / stock.page_w * 100, 5),
-            "top": _num(self.y / stock.page_h * 100, 5),
-            "width": _num(stock.label_w / stock.page_w * 100, 5),
-            "height": _num(stock.label_h / stock.page_h * 100, 5),
-        }
+
+def stock_stylesheet(stock: Stock) -> str:
+    """The print page's CSS for one stock: the paper size for printing, the page box's
+    proportions, and where each position on a page sits, as percentages of the page (so the
+    page box scales on screen). A stylesheet, not style attributes: the pages' Content
+    Security Policy allows no inline style."""
+    size = f"{_num(stock.page_w)}mm {_num(stock.page_h)}mm"
+    rules = [
+        f"@page {{ size: {size}; margin: 0; }}",
+        f".label-pages {{ --page-w: {_num(stock.page_w)}mm; --page-h: {_num(stock.page_h)}mm; "
+        f"--page-ratio: {_num(stock.page_w)} / {_num(stock.page_h)}; }}",
+    ]
+    width = _num(stock.label_w / stock.page_w * 100, 5)
+    height = _num(stock.label_h / stock.page_h * 100, 5)
+    for index in range(stock.per_page):
+        x, y = stock.slot(index)
+        left, top = _num(x / stock.page_w * 100, 5), _num(y / stock.page_h * 100, 5)
+        rules.append(
+            f".label-slot.slot-{index} {{ left: {left}%; top: {top}%; "
+            f"width: {width}%; height: {height}%; }}"
+        )
+    return "\n".join(rules) + "\n"
 
 
 def paginate(
@@ -503,7 +517,7 @@ def paginate(
         while len(pages) <= page:
             pages.append([])
         x, y = stock.slot(slot)
-        pages[page].append(Placed(x, y, lay_out(content, stock)))
+        pages[page].append(Placed(x, y, lay_out(content, stock), slot))
     return pages
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -21,20 +20,20 @@ from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, STAFF, allow
 from fieldapp.customers.models import Customer
-from fieldapp.customers.services import active_plotter_counts, customer_choices
+from fieldapp.customers.queries import customer_choices
 from fieldapp.equipment import labels, services
 from fieldapp.equipment.models import Equipment, short_code
-from fieldapp.equipment.queries import equipment_query
+from fieldapp.equipment.queries import active_plotter_counts, plotters_by_id, plotters_of
 from fieldapp.equipment.services import MAX_UNCLAIMED_BATCH, resolve_code
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.wire import INT32_MAX
 
 bp = Blueprint("printing", __name__)
 
 MAX_BATCH = 300
 LABEL_CACHE_SECONDS = 300
-# Ids are 32-bit integer columns; PostgreSQL refuses a larger number rather than finding nothing.
-MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -84,15 +83,12 @@ def _printable(token: str) -> tuple[str, Equipment | None]:
 def customer_plotters(customer_id: int) -> tuple[Customer, list[Equipment]]:
     """A customer and its active plotters, in the order the plotter lists show them."""
     customer = db.get_or_404(Customer, customer_id, description="That customer does not exist.")
-    return customer, list(db.session.scalars(equipment_query(customer_id=customer.id)))
+    return customer, plotters_of(customer.id)
 
 
 def selected_plotters(ids: list[int]) -> list[Equipment]:
     """The plotters with these ids, in the order given."""
-    found = {
-        equipment.id: equipment
-        for equipment in db.session.scalars(sa.select(Equipment).where(Equipment.id.in_(ids)))
-    }
+    found = plotters_by_id(ids)
     missing = [str(i) for i in ids if i not in found]
     if missing:
         abort(404, description=f"No plotter with id {', '.join(missing)}.")
@@ -111,7 +107,7 @@ def _int_arg(value: str, name: str) -> int:
         number = int(value)
     except ValueError:
         number = 0
-    if not 1 <= number <= MAX_ID:
+    if not 1 <= number <= INT32_MAX:
         abort(400, description=f"“{value}” is not a valid {name}.")
     return number
 
@@ -207,6 +203,17 @@ def label_svg(token: str):
     return response
 
 
+@bp.get("/labels/stocks/<key>.css")
+@allow(STAFF)
+def stock_stylesheet(key: str):
+    """Paper size and label positions of one stock, for the print page."""
+    response = Response(labels.stock_stylesheet(requested_stock(key)), mimetype="text/css")
+    response.cache_control.private = True
+    response.cache_control.max_age = LABEL_CACHE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @bp.get("/labels/print")
 @allow(OFFICE)
 def print_page():
@@ -279,7 +286,8 @@ def issue_unclaimed():
         message = f"Enter a whole number of labels, from 1 to {MAX_UNCLAIMED_BATCH}."
         return _new_labels_page({"count": [message]}, form, 422)
     try:
-        issued = services.issue_unclaimed_labels(count, actor_id=current_user.id)
+        with unit_of_work():
+            issued = services.issue_unclaimed_labels(count, actor_id=current_user.id)
     except Invalid as exc:
         return _new_labels_page(exc.fields, form, 422)
     flash(
@@ -304,7 +312,8 @@ def replace_label(token: str):
     equipment = found.equipment
     old_code = equipment.short_code
     revoke_old = request.form.get("revoke_old", "") not in ("", "0", "false", "off")
-    new = services.replace_label(equipment, revoke_old=revoke_old, actor_id=current_user.id)
+    with unit_of_work():
+        new = services.replace_label(equipment, revoke_old=revoke_old, actor_id=current_user.id)
     if revoke_old:
         old_note = f"The old label {old_code} no longer works: a scan of it says it was replaced."
     else:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from fieldapp.customers.models import Customer
-from fieldapp.equipment.models import Equipment
+from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.equipment.tokens import normalise_code
 from fieldapp.extensions import db
-from fieldapp.visits.models import Visit
 
 
 def equipment_query(
@@ -43,25 +45,64 @@ def equipment_query(
     return query.order_by(Customer.name, Equipment.make, Equipment.model, Equipment.id)
 
 
-def history_summaries(equipment_ids: list[int]) -> dict[int, dict]:
-    """Visit count and last visit per plotter, in one query."""
-    if not equipment_ids:
-        return {}
-    rows = (
-        sa.select(
-            Visit.equipment_id,
-            sa.func.count(Visit.id),
-            sa.func.max(Visit.started_at),
-        )
-        .where(Visit.equipment_id.in_(equipment_ids))
-        .group_by(Visit.equipment_id)
-    )
+def find_equipment(equipment_id: int) -> Equipment | None:
+    return db.session.get(Equipment, equipment_id)
 
-    found = {
-        equipment_id: {"visits": count, "last_visit_at": last}
-        for equipment_id, count, last in db.session.execute(rows)
-    }
-    return {
-        equipment_id: found.get(equipment_id, {"visits": 0, "last_visit_at": None})
-        for equipment_id in equipment_ids
-    }
+
+def plotters_of(customer_id: int, *, status: str | None = "active") -> list[Equipment]:
+    """A customer's plotters, in the order the plotter lists show them."""
+    return list(db.session.scalars(equipment_query(customer_id=customer_id, status=status)))
+
+
+def plotters_by_id(ids: list[int]) -> dict[int, Equipment]:
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(Equipment).where(Equipment.id.in_(ids)))
+    return {equipment.id: equipment for equipment in found}
+
+
+def active_plotter_counts(customer_ids: list[int]) -> dict[int, int]:
+    """How many active plotters each customer has, in one query."""
+    rows = db.session.execute(
+        sa.select(Equipment.customer_id, sa.func.count())
+        .where(Equipment.customer_id.in_(customer_ids), Equipment.status == "active")
+        .group_by(Equipment.customer_id)
+    )
+    counts = dict.fromkeys(customer_ids, 0)
+    counts.update({customer_id: count for customer_id, count in rows})
+    return counts
+
+
+def with_plotter(relationship):
+    """Load the plotters (with their customers) of the rows found, in one more query by id.
+
+    Joining them into the main query lets SQLite's planner start from the customers table, or
+    materialise every plotter (the mapping joins a plotter's customer inside), which costs tens
+    of milliseconds on a big database; a second query by primary key costs well under one.
+    """
+    return selectinload(relationship)
+
+
+@dataclass
+class MeterTrend:
+    latest: MeterReading | None
+    readings: list[MeterReading]
+    per_month: int | None  # average increase per 30 days over the readings shown
+
+
+def meter_trend(equipment_id: int, count: int = 8) -> MeterTrend:
+    readings = list(
+        db.session.scalars(
+            sa.select(MeterReading)
+            .where(MeterReading.equipment_id == equipment_id)
+            .order_by(MeterReading.taken_at.desc(), MeterReading.id.desc())
+            .limit(count)
+        )
+    )
+    readings.reverse()
+    per_month = None
+    if len(readings) >= 2:
+        days = (readings[-1].taken_at - readings[0].taken_at).total_seconds() / 86400
+        if days >= 1:
+            per_month = round((readings[-1].value - readings[0].value) / days * 30)
+    return MeterTrend(readings[-1] if readings else None, readings, per_month)

@@ -2,6 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
+from fieldapp.wire import Text, Whole
+
+MAX_PAGE = 100_000
+
 
 class CustomerRefSchema(Schema):
     id = fields.Integer()
@@ -37,11 +41,11 @@ class EquipmentPageSchema(Schema):
 
 
 class EquipmentQuerySchema(Schema):
-    q = fields.String(load_default="")
-    serial = fields.String(load_default="")
-    customer = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    q = Text(200, load_default="")
+    serial = Text(40, load_default="")
+    customer = Whole(1, strict=False, load_default=None)
     status = fields.String(
         load_default="active", validate=validate.OneOf(["active", "retired", "all"])
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = Whole(1, MAX_PAGE, strict=False, load_default=1)
+    per_page = Whole(1, 200, strict=False, load_default=50)

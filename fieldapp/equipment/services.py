@@ -69,13 +69,10 @@ def issue_unclaimed_labels(count: int, *, actor_id: int | None) -> list[QrLabel]
         f"Printed {count} unclaimed labels",
         actor_id=actor_id,
     )
-    db.session.commit()
     return labels
 
 
-def _checked_owner(
-    customer_id: int | None, make: str, model: str, serial_number: str
-) -> Customer:
+def _checked_owner(customer_id: int | None, make: str, model: str, serial_number: str) -> Customer:
     """The plotter's owner, once its required fields are all there (else every problem)."""
     errors: dict[str, list[str]] = {}
     if not make.strip():
@@ -118,7 +115,6 @@ def create_equipment(
     notes: str = "",
     actor_id: int | None,
     token: str | None = None,
-    commit: bool = True,
 ) -> Equipment:
     """Register a plotter with a new label (or the given label token)."""
     customer = _checked_owner(customer_id, make, model, serial_number)
@@ -147,8 +143,6 @@ def create_equipment(
         actor_id=actor_id,
         equipment_id=equipment.id,
     )
-    if commit:
-        db.session.commit()
     return equipment
 
 
@@ -181,7 +175,6 @@ def update_equipment(
         actor_id=actor_id,
         equipment_id=equipment.id,
     )
-    db.session.commit()
     return equipment
 
 
@@ -201,7 +194,6 @@ def set_equipment_status(equipment: Equipment, status: str, *, actor_id: int) ->
         actor_id=actor_id,
         equipment_id=equipment.id,
     )
-    db.session.commit()
     return equipment
 
 
@@ -233,7 +225,6 @@ def replace_label(equipment: Equipment, *, revoke_old: bool, actor_id: int) -> Q
         actor_id=actor_id,
         equipment_id=equipment.id,
     )
-    db.session.commit()
     return new
 
 
@@ -243,7 +234,6 @@ def claim_label(
     actor_id: int,
     equipment_id: int | None = None,
     new_equipment: dict | None = None,
-    commit: bool = True,
 ) -> Equipment:
     """Link a pre-printed label to a plotter: an existing one, or one created on the spot.
 
@@ -263,9 +253,7 @@ def claim_label(
             raise Invalid.field("equipment_id", "That plotter does not exist.")
         equipment.qr_token = label.token
     else:
-        equipment = create_equipment(
-            **new_equipment, actor_id=actor_id, token=label.token, commit=False
-        )
+        equipment = create_equipment(**new_equipment, actor_id=actor_id, token=label.token)
     label.status, label.equipment_id = "active", equipment.id
     label.claimed_at, label.claimed_by_id = utcnow(), actor_id
     record_event(
@@ -277,6 +265,4 @@ def claim_label(
         actor_id=actor_id,
         equipment_id=equipment.id,
     )
-    if commit:
-        db.session.commit()
     return equipment

@@ -10,6 +10,8 @@ from fieldapp.equipment.models import SHORT_CODE_PREFIX
 # No 0/O, 1/I/L: a tech reading a scuffed label in a dim room must not confuse them.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TOKEN_LENGTH = 8
+# The longest text taken as a code (a pasted label URL's tail, a short code with spaces).
+CODE_LENGTH = 40
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 

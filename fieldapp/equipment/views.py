@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
-from fieldapp.customers.services import customer_choices
-from fieldapp.equipment import history, services
+from fieldapp.customers.queries import customer_choices
+from fieldapp.equipment import services
 from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
-from fieldapp.equipment.queries import equipment_query, history_summaries
+from fieldapp.equipment.queries import equipment_query, meter_trend, plotters_of
 from fieldapp.equipment.services import Scan, resolve_code
-from fieldapp.errors import Invalid, ServiceError
+from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
-from fieldapp.visits.queries import visits_in_progress
+from fieldapp.form_values import optional_id
+from fieldapp.jobs.queries import open_jobs_for
+from fieldapp.localtime import parse_day
+from fieldapp.public.views import public_plotter_page
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.visits import history
+from fieldapp.visits.queries import history_summaries, visits_in_progress
 
 bp = Blueprint("equipment", __name__)
 
@@ -50,8 +54,6 @@ def plotter(token: str):
     if found.token and found.token != token:
         return redirect(url_for("equipment.plotter", token=found.token), code=301)
     if not current_user.is_authenticated:
-        from fieldapp.public.views import public_plotter_page
-
         return public_plotter_page(found)
     if found.state == "unknown":
         return render_template("equipment/unknown_label.html", code=token), 404
@@ -76,10 +78,10 @@ def plotter_page(found: Scan):
         older=bool(before),
         latest=latest,
         last_visit=history.last_visit_line(latest),
-        meter=history.meter_trend(equipment.id),
+        meter=meter_trend(equipment.id),
         parts=history.parts_used(equipment.id),
         hints=history.recurrences(equipment.id),
-        jobs=history.open_jobs_for(equipment.id),
+        jobs=open_jobs_for(equipment.id),
         old_label=found.token != equipment.qr_token,
         my_visit=next(
             (v for v in visits_in_progress(current_user.id) if v.equipment_id == equipment.id),
@@ -88,24 +90,14 @@ def plotter_page(found: Scan):
     )
 
 
-def _parse_installed_on(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid.field("installed_on", "Enter the date as YYYY-MM-DD.") from exc
-
-
 def _equipment_fields(form) -> dict:
-    customer = form.get("customer_id", "")
     return {
-        "customer_id": int(customer) if customer.isdigit() else None,
+        "customer_id": optional_id(form.get("customer_id")),
         "make": form.get("make", ""),
         "model": form.get("model", ""),
         "serial_number": form.get("serial_number", ""),
         "location_note": form.get("location_note", ""),
-        "installed_on": _parse_installed_on(form.get("installed_on")),
+        "installed_on": parse_day(form.get("installed_on"), "installed_on"),
         "notes": form.get("notes", ""),
     }
 
@@ -129,11 +121,11 @@ def new():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            equipment = services.create_equipment(
-                **_equipment_fields(request.form), actor_id=current_user.id
-            )
+            with unit_of_work():
+                equipment = services.create_equipment(
+                    **_equipment_fields(request.form), actor_id=current_user.id
+                )
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields, exc.status
         else:
             flash(f"Registered {equipment.display_name}. Print its label below.", "success")
@@ -161,11 +153,11 @@ def edit(equipment_id: int):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            services.update_equipment(
-                equipment, **_equipment_fields(request.form), actor_id=current_user.id
-            )
+            with unit_of_work():
+                services.update_equipment(
+                    equipment, **_equipment_fields(request.form), actor_id=current_user.id
+                )
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields, exc.status
         else:
             flash(f"Saved {equipment.display_name}.", "success")
@@ -185,9 +177,10 @@ def edit(equipment_id: int):
 @allow(OFFICE)
 def set_status(equipment_id: int):
     equipment = db.get_or_404(Equipment, equipment_id)
-    services.set_equipment_status(
-        equipment, request.form.get("status", ""), actor_id=current_user.id
-    )
+    with unit_of_work():
+        services.set_equipment_status(
+            equipment, request.form.get("status", ""), actor_id=current_user.id
+        )
     flash(f"{equipment.display_name} is now {equipment.status}.", "success")
     return redirect(url_for("equipment.plotter", token=equipment.qr_token))
 
@@ -203,21 +196,20 @@ def claim(token: str):
     form = request.form
     if request.method == "POST":
         try:
-            if form.get("mode") == "existing":
-                chosen = form.get("equipment_id", "")
-                equipment = services.claim_label(
-                    found.token,
-                    actor_id=current_user.id,
-                    equipment_id=int(chosen) if chosen.isdigit() else None,
-                )
-            else:
-                equipment = services.claim_label(
-                    found.token,
-                    actor_id=current_user.id,
-                    new_equipment=_equipment_fields(form),
-                )
+            with unit_of_work():
+                if form.get("mode") == "existing":
+                    equipment = services.claim_label(
+                        found.token,
+                        actor_id=current_user.id,
+                        equipment_id=optional_id(form.get("equipment_id")),
+                    )
+                else:
+                    equipment = services.claim_label(
+                        found.token,
+                        actor_id=current_user.id,
+                        new_equipment=_equipment_fields(form),
+                    )
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields or {"_": [exc.message]}, exc.status
             flash(exc.message, "error")
         else:
@@ -225,12 +217,8 @@ def claim(token: str):
                 f"Label {equipment.short_code} now opens this {equipment.display_name}.", "success"
             )
             return redirect(url_for("equipment.plotter", token=equipment.qr_token))
-    customer_id = form.get("customer_id") or request.args.get("customer")
-    plotters = (
-        list(db.session.scalars(equipment_query(customer_id=int(customer_id))))
-        if customer_id and str(customer_id).isdigit()
-        else []
-    )
+    customer_id = optional_id(form.get("customer_id") or request.args.get("customer"))
+    plotters = plotters_of(customer_id) if customer_id else []
     page = render_template(
         "equipment/claim.html",
         token=found.token,
@@ -238,7 +226,7 @@ def claim(token: str):
         form=form,
         errors=errors,
         customers=customer_choices(),
-        customer_id=int(customer_id) if customer_id and str(customer_id).isdigit() else None,
+        customer_id=customer_id,
         plotters=plotters,
         makes=KNOWN_MAKES,
     )

@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fieldapp.activity.services import record_event
+from fieldapp.database import upsert
 from fieldapp.errors import Invalid, NotFound
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
@@ -49,11 +48,9 @@ def _bump_level(part_id: int, location_id: int, quantity: int) -> int:
     One INSERT ... ON CONFLICT DO UPDATE (the same SQL on SQLite and PostgreSQL) so two
     writers at once can neither lose an update nor both create the row.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
     table = StockLevel.__table__
     statement = (
-        insert(table)
+        upsert(table)
         .values(part_id=part_id, location_id=location_id, quantity=quantity)
         .on_conflict_do_update(
             index_elements=[table.c.part_id, table.c.location_id],

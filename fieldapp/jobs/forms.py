@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fieldapp.errors import Invalid
-
-
-def local_datetime(value: str | None, zone: ZoneInfo, field: str) -> datetime | None:
-    """An <input type="datetime-local"> value, read in the company's time zone."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid.field(field, "Enter the date and time, e.g. 2026-11-28 09:30.") from exc
-    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
-
-
-def optional_id(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+from fieldapp.customers.models import Customer
+from fieldapp.customers.queries import find_customer
+from fieldapp.equipment.models import Equipment
+from fieldapp.equipment.queries import find_equipment
+from fieldapp.equipment.services import resolve_code
+from fieldapp.form_values import optional_id
+from fieldapp.localtime import parse_local_datetime as local_datetime
 
 
 def plotter_or_customer(value: str | None) -> tuple[int | None, int | None]:
     """The intake form's chosen target: "equipment:12" or "customer:5" -> (equipment, customer)."""
     kind, _, ident = (value or "").partition(":")
-    if not ident.isdigit():
+    ident = optional_id(ident)
+    if ident is None:
         return None, None
-    return (int(ident), None) if kind == "equipment" else (None, int(ident))
+    return (ident, None) if kind == "equipment" else (None, ident)
+
+
+def chosen_target(values) -> tuple[Equipment | None, Customer | None]:
+    """The plotter or customer the intake form has chosen (or ?plotter=TOKEN from elsewhere)."""
+    equipment_id, customer_id = plotter_or_customer(values.get("target"))
+    if equipment_id is not None:
+        return find_equipment(equipment_id), None
+    if customer_id is not None:
+        return None, find_customer(customer_id)
+    if values.get("plotter"):
+        found = resolve_code(values["plotter"])
+        if found.state == "active":
+            return found.equipment, None
+    return None, None
 
 
 def new_job_fields(form, zone: ZoneInfo) -> dict:

@@ -25,7 +25,9 @@ JOB_KINDS = ("repair", "preventive", "install", "inspection")
 
 # Job numbers are the id offset so the first job reads J-1001 and numbers never collide.
 JOB_NUMBER_OFFSET = 1000
-_JOB_NUMBER = re.compile(r"^\s*J?-?(\d+)\s*$", re.IGNORECASE)
+JOB_NUMBER_LENGTH = 20
+_JOB_NUMBER = re.compile(r"^\s*J?-?(\d{1,10})\s*$", re.IGNORECASE)
+_MAX_JOB_ID = 2**31 - 1  # the id column's range: a larger number names no job
 
 
 def job_id_from_number(number: str | int) -> int | None:
@@ -34,7 +36,7 @@ def job_id_from_number(number: str | int) -> int | None:
     if not match:
         return None
     value = int(match.group(1)) - JOB_NUMBER_OFFSET
-    return value if value > 0 else None
+    return value if 0 < value <= _MAX_JOB_ID else None
 
 
 class Job(db.Model):

@@ -1,15 +1,25 @@
-"""Read-side queries about jobs used by several pages."""
+"""Reading jobs: a tech's and a plotter's open jobs, the dispatch board, the intake search."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from fieldapp.auth.models import User
+from fieldapp.auth.queries import active_techs
+from fieldapp.customers.models import Customer
+from fieldapp.equipment.models import Equipment
+from fieldapp.equipment.queries import equipment_query, with_plotter
 from fieldapp.extensions import db
 from fieldapp.jobs.models import JOB_PRIORITIES, OPEN_STATUSES, Job
+from fieldapp.localtime import day_bounds
 
-# Urgent first, then by when the job is due.
-_PRIORITY_ORDER = sa.case(
+# Urgent first (rank 0), then by when the job is due.
+PRIORITY_RANK = sa.case(
     {name: rank for rank, name in enumerate(reversed(JOB_PRIORITIES))}, value=Job.priority
 )
 
@@ -22,10 +32,181 @@ def open_jobs_for_tech(tech_id: int) -> list[Job]:
             .where(Job.assigned_to_id == tech_id, Job.status.in_(OPEN_STATUSES))
             .options(joinedload(Job.customer), joinedload(Job.equipment))
             .order_by(
-                _PRIORITY_ORDER,
+                PRIORITY_RANK,
                 Job.scheduled_for.is_(None),
                 Job.scheduled_for,
                 Job.id,
             )
         )
     )
+
+
+def open_jobs_for(equipment_id: int) -> list[Job]:
+    """A plotter's open jobs, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Job)
+            .where(Job.equipment_id == equipment_id, Job.status.in_(OPEN_STATUSES))
+            .options(joinedload(Job.assigned_to))
+            .order_by(Job.created_at.desc())
+        )
+    )
+
+
+# -- the dispatch board -------------------------------------------------------------------
+
+BOARD_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts", "done")
+RECENTLY_DONE = timedelta(days=7)
+COLUMN_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    tech: str = ""  # "", "none" (unassigned) or a user id
+    customer: str = ""  # part of the customer's name
+    priority: str = ""
+    day: date | None = None  # jobs scheduled on this local day
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tech or self.customer or self.priority or self.day)
+
+
+@dataclass
+class BoardColumn:
+    status: str
+    total: int = 0
+    jobs: list[Job] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    columns: list[BoardColumn]
+    techs: list[User]
+
+    @property
+    def job_ids(self) -> list[int]:
+        return [job.id for column in self.columns for job in column.jobs]
+
+    @property
+    def total(self) -> int:
+        return sum(column.total for column in self.columns)
+
+
+def _board_conditions(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> list:
+    conditions = []
+    if filters.day is not None:
+        start, end = day_bounds(filters.day, zone)
+        conditions += [Job.scheduled_for >= start, Job.scheduled_for < end]
+        status = Job.status.in_(BOARD_STATUSES)
+    else:
+        # Done jobs stay on the board for a week so the office sees what was finished. Two
+        # index seeks joined by UNION ALL: an OR here makes SQLite walk every job ever done.
+        status = Job.id.in_(
+            sa.union_all(
+                sa.select(Job.id).where(Job.status.in_(OPEN_STATUSES)),
+                sa.select(Job.id).where(Job.status == "done", Job.closed_at >= now - RECENTLY_DONE),
+            )
+        )
+    conditions.append(status)
+    if filters.tech == "none":
+        conditions.append(Job.assigned_to_id.is_(None))
+    elif filters.tech.isdigit():
+        conditions.append(Job.assigned_to_id == int(filters.tech))
+    if filters.priority in JOB_PRIORITIES:
+        conditions.append(Job.priority == filters.priority)
+    if filters.customer.strip():
+        pattern = f"%{filters.customer.strip().lower()}%"
+        matching = sa.select(Customer.id).where(sa.func.lower(Customer.name).like(pattern))
+        conditions.append(Job.customer_id.in_(matching))
+    return conditions
+
+
+def board(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> Board:
+    """Jobs by status (each column capped), with the column totals and the techs to filter by."""
+    conditions = _board_conditions(filters, now, zone)
+    # Urgent first, then by when it is due; done jobs most recently closed first.
+    rank = sa.func.row_number().over(
+        partition_by=Job.status,
+        order_by=(
+            sa.case((Job.status == "done", 0), else_=PRIORITY_RANK),
+            Job.closed_at.desc(),
+            Job.scheduled_for.is_(None),
+            Job.scheduled_for,
+            Job.id,
+        ),
+    )
+    ranked = sa.select(
+        Job.id,
+        Job.status,
+        rank.label("rank"),
+        sa.func.count().over(partition_by=Job.status).label("total"),
+    ).where(*conditions)
+    inner = ranked.subquery()
+    # The ids first, then the jobs by id: one statement joining both leaves the planners
+    # guessing how many rows the rank keeps, and PostgreSQL then scans every job.
+    shown = db.session.execute(
+        sa.select(inner.c.id, inner.c.status, inner.c.total)
+        .where(inner.c.rank <= COLUMN_LIMIT)
+        .order_by(inner.c.rank)
+    ).all()
+    columns = {status: BoardColumn(status) for status in BOARD_STATUSES}
+    for _, status, total in shown:
+        columns[status].total = total
+    ids = [job_id for job_id, _, _ in shown]
+    if ids:
+        found = {
+            job.id: job
+            for job in db.session.scalars(
+                sa.select(Job)
+                .where(Job.id.in_(ids))
+                .options(
+                    joinedload(Job.customer),
+                    with_plotter(Job.equipment),
+                    joinedload(Job.assigned_to),
+                )
+            )
+        }
+        for job_id in ids:
+            columns[found[job_id].status].jobs.append(found[job_id])
+    return Board(columns=list(columns.values()), techs=active_techs())
+
+
+# -- the intake form --------------------------------------------------------------------
+
+
+@dataclass
+class IntakeMatches:
+    text: str
+    plotters: list[Equipment]
+    customers: list[Customer]
+    open_jobs: dict[int, list[Job]]  # open jobs already on each plotter (a repeat call?)
+
+
+def intake_matches(text: str, limit: int = 12) -> IntakeMatches:
+    """Plotters matching the caller's words (customer, serial, short code, model), customers
+    whose plotter may not be on file yet, and the open jobs already on those plotters."""
+    text = text.strip()
+    if not text:
+        return IntakeMatches("", [], [], {})
+    plotters = list(db.session.scalars(equipment_query(text).limit(limit)))
+    customers = list(
+        db.session.scalars(
+            sa.select(Customer)
+            .where(Customer.active, sa.func.lower(Customer.name).like(f"%{text.lower()}%"))
+            .order_by(Customer.name)
+            .limit(5)
+        )
+    )
+    open_jobs: dict[int, list[Job]] = {}
+    if plotters:
+        for job in db.session.scalars(
+            sa.select(Job)
+            .where(
+                Job.equipment_id.in_([plotter.id for plotter in plotters]),
+                Job.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Job.id)
+        ):
+            open_jobs.setdefault(job.equipment_id, []).append(job)
+    return IntakeMatches(text, plotters, customers, open_jobs)

@@ -9,7 +9,7 @@ from fieldapp.auth.models import User
 from fieldapp.customers.models import Customer
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import Equipment
-from fieldapp.errors import Conflict, Invalid
+from fieldapp.errors import Conflict, Forbidden, Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import (
     JOB_KINDS,
@@ -19,6 +19,7 @@ from fieldapp.jobs.models import (
     Job,
     job_id_from_number,
 )
+from fieldapp.localtime import local_time
 
 # Which status may follow which. Everything not listed is refused with a reason.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -52,6 +53,32 @@ def active_tech(user_id: int) -> User | None:
     """The user if they are an active technician (jobs go only to them), else None."""
     user = db.session.get(User, user_id)
     return user if user is not None and user.active and user.role == "tech" else None
+
+
+def may_act_on(user: User, job: Job) -> bool:
+    """The one rule for every path (pages, API, sync, threads): office and admin act on every
+    job; a tech on jobs assigned to them, and on an open job nobody has yet (starting a
+    visit on it makes it theirs)."""
+    if user.is_office:
+        return True
+    if job.assigned_to_id is None:
+        return job.is_open
+    return job.assigned_to_id == user.id
+
+
+def refusal(user: User, job: Job) -> str | None:
+    """Why user may not act on job, or None when they may."""
+    if may_act_on(user, job):
+        return None
+    if job.assigned_to_id is None:
+        return f"{job.number} is {STATUS_LABELS[job.status]}; only the office can change it."
+    return f"{job.number} is assigned to {job.assigned_to.name}, not to you."
+
+
+def check_may_act_on(user: User, job: Job) -> None:
+    reason = refusal(user, job)
+    if reason:
+        raise Forbidden(reason, {"job": [reason]})
 
 
 def find_job(number_or_id: str | int | None) -> Job | None:
@@ -103,13 +130,6 @@ def change_job_status(
     return job
 
 
-def set_job_status(job: Job, status: str, *, actor_id: int | None, reason: str = "") -> Job:
-    """change_job_status as its own transaction (pages and the API)."""
-    change_job_status(job, status, actor_id=actor_id, reason=reason)
-    db.session.commit()
-    return job
-
-
 def create_job(
     *,
     customer_id: int | None,
@@ -125,7 +145,6 @@ def create_job(
     assigned_to_id: int | None = None,
     scheduled_for: datetime | None = None,
     follow_up_of_id: int | None = None,
-    commit: bool = True,
 ) -> Job:
     """Open a job; with a plotter, the customer is the plotter's owner."""
     errors: dict[str, list[str]] = {}
@@ -177,14 +196,10 @@ def create_job(
         job_id=job.id,
         equipment_id=job.equipment_id,
     )
-    if commit:
-        db.session.commit()
     return job
 
 
 def _when(value: datetime | None) -> str:
-    from fieldapp.templating import local_time
-
     return f" for {local_time(value)}" if value else ", not scheduled yet"
 
 
@@ -193,8 +208,6 @@ def assign_job(
     tech_id: int | None,
     scheduled_for: datetime | None,
     actor_id: int | None,
-    *,
-    commit: bool = True,
 ) -> Job:
     """Send a tech (or take the job back with tech_id None) and set when; a new job becomes
     scheduled. The tech sees it on Today at the next load; the office sees a job.assigned event."""
@@ -240,8 +253,6 @@ def assign_job(
         job_id=job.id,
         equipment_id=job.equipment_id,
     )
-    if commit:
-        db.session.commit()
     return job
 
 
@@ -250,7 +261,6 @@ def open_job(
     actor_id: int | None,
     tech_id: int | None = None,
     scheduled_for: datetime | None = None,
-    commit: bool = True,
     **fields,
 ) -> Job:
     """Open a job (the fields of create_job) and, when a tech is chosen, dispatch it at once.
@@ -264,16 +274,13 @@ def open_job(
     elif scheduled_for is not None:
         errors["tech"] = ["Choose who goes at that time, or clear the time."]
     try:
-        job = create_job(actor_id=actor_id, commit=False, **fields)
+        job = create_job(actor_id=actor_id, **fields)
     except Invalid as exc:  # create_job checks before it writes anything
         raise Invalid("The job is not complete.", {**exc.fields, **errors}) from exc
-    if errors:
-        db.session.rollback()  # the job create_job just added
+    if errors:  # the job create_job added goes with the unit of work's rollback
         raise Invalid("The job is not complete.", errors)
     if tech_id is not None:
-        assign_job(job, tech_id, scheduled_for, actor_id, commit=False)
-    if commit:
-        db.session.commit()
+        assign_job(job, tech_id, scheduled_for, actor_id)
     return job
 
 

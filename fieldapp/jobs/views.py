@@ -3,40 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
-from fieldapp.customers.models import Customer
+from fieldapp.auth.queries import active_techs
 from fieldapp.dbtypes import utcnow
-from fieldapp.equipment.models import Equipment
-from fieldapp.equipment.services import resolve_code
-from fieldapp.errors import ServiceError
+from fieldapp.errors import Invalid, ServiceError
 from fieldapp.extensions import db
-from fieldapp.jobs import services
-from fieldapp.jobs.forms import assignment_fields, new_job_fields
+from fieldapp.jobs import queries, services
+from fieldapp.jobs.forms import assignment_fields, chosen_target, new_job_fields
 from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, Job
-from fieldapp.messages.queries import job_thread
-from fieldapp.messages.services import mark_thread_read
-from fieldapp.office import queries
+from fieldapp.localtime import company_zone, parse_day
+from fieldapp.messages.queries import job_thread, unread_by_job
+from fieldapp.security import local_url
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.visits.queries import job_visits
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 INTAKE_SOURCES = ("phone", "email", "walk_in")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("")
@@ -44,33 +31,25 @@ def _day(value: str | None) -> date | None:
 def board():
     """Jobs by status, filtered by tech, customer, priority and the day they are scheduled."""
     args = request.args
+    try:
+        day, bad_day = parse_day(args.get("day"), "day"), None
+    except Invalid as exc:
+        day, bad_day = None, exc.fields["day"][0]
     filters = queries.BoardFilters(
         tech=args.get("tech", ""),
-        customer=args.get("customer", ""),
+        customer=args.get("customer", "")[:200],
         priority=args.get("priority", ""),
-        day=_day(args.get("day")),
+        day=day,
     )
+    found = queries.board(filters, utcnow(), company_zone())
     return render_template(
         "jobs/board.html",
-        board=queries.board(filters, current_user, utcnow(), _zone()),
+        board=found,
+        unread=unread_by_job(current_user, found.job_ids),
         filters=filters,
-        bad_day=bool(args.get("day")) and filters.day is None,
+        bad_day=bad_day,
         priorities=JOB_PRIORITIES,
     )
-
-
-def _chosen(values) -> tuple[Equipment | None, Customer | None]:
-    """The plotter or customer the intake form has chosen (or ?plotter=TOKEN from elsewhere)."""
-    kind, _, ident = values.get("target", "").partition(":")
-    if ident.isdigit():
-        if kind == "equipment":
-            return db.session.get(Equipment, int(ident)), None
-        return None, db.session.get(Customer, int(ident))
-    if values.get("plotter"):
-        found = resolve_code(values["plotter"])
-        if found.state == "active":
-            return found.equipment, None
-    return None, None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,23 +62,24 @@ def new():
     values = request.form if request.method == "POST" else request.args
     if request.method == "POST" and values.get("action") != "find":
         try:
-            job = services.open_job(actor_id=current_user.id, **new_job_fields(values, _zone()))
+            with unit_of_work():
+                job = services.open_job(
+                    actor_id=current_user.id, **new_job_fields(values, company_zone())
+                )
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields or {"_": [exc.message]}, exc.status
         else:
             who = f" and sent to {job.assigned_to.name}" if job.assigned_to else ""
             flash(f"{job.number} opened{who}.", "success")
             return redirect(url_for("jobs.detail", job_id=job.id))
-    equipment, customer = _chosen(values)
-    finder = queries.intake_matches(values.get("find", ""))
+    equipment, customer = chosen_target(values)
     context = {
         "values": values,
         "errors": errors,
         "equipment": equipment,
         "customer": customer,
-        "finder": finder,
-        "techs": queries.active_techs(),
+        "finder": queries.intake_matches(values.get("find", "")[:200]),
+        "techs": active_techs(),
         "priorities": JOB_PRIORITIES,
         "kinds": JOB_KINDS,
         "sources": INTAKE_SOURCES,
@@ -118,14 +98,13 @@ def _job(job_id: int) -> Job:
 def detail(job_id: int):
     """The job: what, where, who and when; its visits; and its thread with the office."""
     job = _job(job_id)
-    mark_thread_read(job, current_user)
     return render_template(
         "jobs/detail.html",
         job=job,
         thread=job_thread(job),
-        visits=queries.job_visits(job.id),
+        visits=job_visits(job.id),
         next_statuses=services.next_statuses(job),
-        techs=queries.active_techs(),
+        techs=active_techs(),
         status_labels=services.STATUS_LABELS,
         message_id=uuid.uuid4(),
     )
@@ -136,18 +115,16 @@ def detail(job_id: int):
 def assign(job_id: int):
     job = _job(job_id)
     try:
-        services.assign_job(
-            job,
-            **assignment_fields(request.form, _zone()),
-            actor_id=current_user.id,
-        )
+        with unit_of_work():
+            services.assign_job(
+                job, **assignment_fields(request.form, company_zone()), actor_id=current_user.id
+            )
     except ServiceError as exc:
-        db.session.rollback()
         flash(_explain(exc), "error")
     else:
         who = job.assigned_to.name if job.assigned_to else "nobody"
         flash(f"{job.number} is with {who}.", "success")
-    return redirect(_back(url_for("jobs.detail", job_id=job.id)))
+    return redirect(local_url(request.form.get("next")) or url_for("jobs.detail", job_id=job.id))
 
 
 @bp.post("/<int:job_id>/status")
@@ -155,14 +132,14 @@ def assign(job_id: int):
 def change_status(job_id: int):
     job = _job(job_id)
     try:
-        services.set_job_status(
-            job,
-            request.form.get("status", ""),
-            actor_id=current_user.id,
-            reason=request.form.get("reason", "").strip()[:200],
-        )
+        with unit_of_work():
+            services.change_job_status(
+                job,
+                request.form.get("status", ""),
+                actor_id=current_user.id,
+                reason=request.form.get("reason", "").strip()[:200],
+            )
     except ServiceError as exc:
-        db.session.rollback()
         flash(_explain(exc), "error")
     else:
         flash(f"{job.number} is {services.STATUS_LABELS[job.status]}.", "success")
@@ -172,9 +149,3 @@ def change_status(job_id: int):
 def _explain(exc: ServiceError) -> str:
     details = " ".join(message for messages in exc.fields.values() for message in messages)
     return details if details and details != exc.message else exc.message
-
-
-def _back(default: str) -> str:
-    """Where a form came from, when it is a page of this app (the board's quick assign)."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default

@@ -14,8 +14,8 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message, ThreadRead
+from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
-from fieldapp.visits.models import Photo
 
 # Older messages never count as unread: a new colleague does not start with a wall of badges.
 UNREAD_WINDOW = timedelta(days=30)
@@ -145,4 +145,12 @@ def job_thread(job: Job) -> Thread:
         requests=requests,
         request_photos={r.id: photos.get(("request", r.id), []) for r in requests},
         message_count=len(messages),
+    )
+
+
+def message_photos(message_id) -> list[Photo]:
+    return list(
+        db.session.scalars(
+            sa.select(Photo).where(Photo.message_id == message_id).order_by(Photo.created_at)
+        )
     )

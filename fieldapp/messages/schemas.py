@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from fieldapp.messages.services import MAX_BODY, MAX_PHOTOS
+from fieldapp.wire import Instant, Text
 
 
 class MessageInputSchema(Schema):
     """A message as the phone sends it; the author is the signed-in user."""
 
     id = fields.UUID(required=True, metadata={"description": "made by the client; resends match"})
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    body = Text(MAX_BODY, min_length=1, required=True)
     photos = fields.List(
         fields.UUID(),
         load_default=list,
@@ -48,3 +49,9 @@ class MessageResultSchema(MessageSchema):
 class ThreadSchema(Schema):
     job = fields.String()
     messages = fields.List(fields.Nested(MessageSchema))
+
+
+class ReadMarkSchema(Schema):
+    """How far the person has read: the newest message the page showed them."""
+
+    at = Instant(load_default=None, allow_none=True)

@@ -13,23 +13,18 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Forbidden, Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
+from fieldapp.jobs.services import check_may_act_on
 from fieldapp.messages.models import Message, ThreadRead
-from fieldapp.visits.models import Photo
-from fieldapp.visits.photos import add_photo
+from fieldapp.photos.models import Photo
+from fieldapp.photos.services import add_photo
 
 MAX_BODY = 4000
 MAX_PHOTOS = 6
 
 
-def can_post(user: User, job: Job) -> bool:
-    """Office and admin talk on every job; a tech on jobs assigned to them."""
-    return user.is_office or job.assigned_to_id == user.id
-
-
 def check_post(job: Job, author: User, body: str) -> str:
     """The cleaned body, or why this author cannot post it on this job."""
-    if not can_post(author, job):
-        raise Forbidden(f"{job.number} is not assigned to you.")
+    check_may_act_on(author, job)
     body = body.strip()
     if not body:
         raise Invalid.field("body", "Write a message before sending.")
@@ -45,7 +40,6 @@ def post_message(
     *,
     message_id: uuid.UUID | None = None,
     photo_ids: list[uuid.UUID] = (),
-    commit: bool = True,
 ) -> tuple[Message, bool]:
     """Add a message to a job's thread; returns (message, created). A resend is a no-op.
 
@@ -82,8 +76,6 @@ def post_message(
         job_id=job.id,
         equipment_id=job.equipment_id,
     )
-    if commit:
-        db.session.commit()
     return message, True
 
 
@@ -122,7 +114,8 @@ def post_message_with_uploads(
     )
 
 
-def mark_thread_read(job: Job, user: User) -> None:
-    """The user has seen the thread up to now (opening it clears its unread count)."""
-    mark_read(job.id, user.id)
-    db.session.commit()
+def mark_thread_read(job: Job, user: User, at: datetime | None = None) -> None:
+    """The person has seen the thread up to `at` (the page asks when someone opens it; a GET
+    never marks anything read, so a cache filling itself cannot clear a badge)."""
+    check_may_act_on(user, job)
+    mark_read(job.id, user.id, min(at, utcnow()) if at else None)

@@ -1,4 +1,5 @@
-"""A job's thread as its own page (what a tech opens from Today), and posting to it."""
+"""A job's thread as its own page (what a tech opens from Today), posting to it, and marking
+it read."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from fieldapp.auth.access import STAFF, allow
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
+from fieldapp.jobs.services import may_act_on
 from fieldapp.messages.queries import job_thread
-from fieldapp.messages.services import can_post, mark_thread_read, post_message_with_uploads
+from fieldapp.messages.services import mark_thread_read, post_message_with_uploads
+from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
 
 bp = Blueprint("messages", __name__)
 
 
 def _job_for_me(job_id: int) -> Job:
-    """The job, if the signed-in user is in its thread (office always, a tech if assigned)."""
+    """The job, if the signed-in user is in its thread (office always, a tech if it is theirs)."""
     job = db.get_or_404(Job, job_id)
-    if not can_post(current_user, job):
+    if not may_act_on(current_user, job):
         abort(403)
     return job
 
@@ -41,16 +44,18 @@ def thread(job_id: int):
     errors, status = {}, 200
     if request.method == "POST":
         uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+        message_id = _parse_uuid(request.form.get("id")) or uuid.uuid4()
         try:
-            message, _ = post_message_with_uploads(
-                job,
-                current_user,
-                request.form.get("body", ""),
-                message_id=_parse_uuid(request.form.get("id")) or uuid.uuid4(),
-                uploads=uploads,
+            message, _ = in_unit_of_work(
+                lambda: post_message_with_uploads(
+                    job,
+                    current_user,
+                    request.form.get("body", ""),
+                    message_id=message_id,
+                    uploads=uploads,
+                )
             )
         except ServiceError as exc:
-            db.session.rollback()
             errors, status = exc.fields or {"body": [exc.message]}, exc.status
         else:
             if current_user.is_office and request.form.get("from") == "job":
@@ -58,8 +63,6 @@ def thread(job_id: int):
             else:
                 target = url_for("messages.thread", job_id=job.id)
             return redirect(f"{target}#m-{message.id}")
-    else:
-        mark_thread_read(job, current_user)
     page = render_template(
         "messages/thread.html",
         job=job,
@@ -69,3 +72,16 @@ def thread(job_id: int):
         message_id=uuid.uuid4(),
     )
     return page, status
+
+
+@bp.post("/jobs/<int:job_id>/messages/read")
+@allow(STAFF)
+def mark_read(job_id: int):
+    """Mark the thread read (the page's own button, for a browser without JavaScript)."""
+    job = _job_for_me(job_id)
+    with unit_of_work():
+        mark_thread_read(job, current_user)
+    target = url_for(
+        "jobs.detail" if request.form.get("from") == "job" else "messages.thread", job_id=job.id
+    )
+    return redirect(target)

@@ -3,9 +3,11 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from fieldapp.database import configure_sqlite
 from fieldapp.dbtypes import UTCDateTime
 
 config = context.config
@@ -50,10 +52,44 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
 
-    with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+    engine = target_db.engine
+    if engine.dialect.name == "sqlite":
+        engine = transactional_sqlite_engine(engine.url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_db.metadata,
+            # Each migration and its version stamp commit together or not at all: a failure
+            # leaves the database at the previous revision, ready to upgrade again.
+            transactional_ddl=True,
+            transaction_per_migration=True,
+            **conf_args,
+        )
         with context.begin_transaction():
             context.run_migrations()
+    if engine is not target_db.engine:
+        engine.dispose()
+
+
+def transactional_sqlite_engine(url):
+    """An engine whose SQLite transactions cover DDL too.
+
+    Python's sqlite3 commits by itself before every CREATE, ALTER or DROP, so a migration that
+    fails half-way would leave its first changes behind; with the driver's own transaction
+    handling off and BEGIN sent by SQLAlchemy, a failed migration rolls back whole.
+    """
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    configure_sqlite(engine)
+
+    @sa.event.listens_for(engine, "connect")
+    def _own_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 if context.is_offline_mode():

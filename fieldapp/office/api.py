@@ -6,14 +6,17 @@ from flask import Response, jsonify, request, url_for
 from marshmallow import Schema, fields
 
 from fieldapp.activity.models import ActivityEvent
+from fieldapp.activity.queries import events_after, latest_event_id
 from fieldapp.api import api, documented
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
-from fieldapp.office.queries import events_after, latest_event_id
+from fieldapp.wire import Whole
 
 
 class FeedQuerySchema(Schema):
-    after = fields.Integer(load_default=0, metadata={"description": "the newest event id seen"})
+    after = Whole(
+        0, strict=False, load_default=0, metadata={"description": "the newest event id seen"}
+    )
 
 
 class FeedEventSchema(Schema):

@@ -1,4 +1,4 @@
-"""What the office reads: the dashboard, the dispatch board, a tech's day, the live feed.
+"""What the office reads: the dashboard and a tech's day.
 
 Each function runs a fixed number of queries whatever the size of the business (the tests
 count them), and eager-loads what its page shows so templates never query per row.
@@ -6,22 +6,22 @@ count them), and eager-loads what its page shows so templates never query per ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from fieldapp.activity.models import ActivityEvent
+from fieldapp.activity.queries import FEED_SIZE, latest_events
 from fieldapp.auth.models import User
-from fieldapp.customers.models import Customer
-from fieldapp.equipment.models import Equipment
-from fieldapp.equipment.queries import equipment_query
+from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
-from fieldapp.jobs.models import JOB_PRIORITIES, OPEN_STATUSES, Job
-from fieldapp.messages.queries import unread_by_job
+from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.jobs.queries import PRIORITY_RANK
+from fieldapp.localtime import day_bounds
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sops.models import SopStep
 from fieldapp.sync.models import SyncOp
@@ -31,37 +31,6 @@ from fieldapp.visits.models import StepResult, Visit
 ON_SITE_WINDOW = timedelta(hours=24)
 # Visits are found through the (tech, started_at) index; none lasts longer than this.
 LONGEST_VISIT = timedelta(days=1)
-FEED_SIZE = 30
-POLL_LIMIT = 50
-
-_PRIORITY_RANK = sa.case(
-    {name: rank for rank, name in enumerate(reversed(JOB_PRIORITIES))}, value=Job.priority
-)
-
-
-def with_plotter(relationship):
-    """Load the plotters (with their customers) of the rows found, in one more query by id.
-
-    Joining them into the main query lets SQLite's planner start from the customers table, or
-    materialise every plotter (the mapping joins a plotter's customer inside), which costs tens
-    of milliseconds on a big database; a second query by primary key costs well under one.
-    """
-    return selectinload(relationship)
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants where a local calendar day starts and ends (DST-safe)."""
-    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
-def active_techs() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == "tech", User.active).order_by(User.name)
-        )
-    )
 
 
 # -- the dashboard ------------------------------------------------------------------------
@@ -229,7 +198,7 @@ def unassigned_jobs(limit: int = 8) -> list[Job]:
             sa.select(Job)
             .where(Job.status.in_(OPEN_STATUSES), Job.assigned_to_id.is_(None))
             .options(joinedload(Job.customer), with_plotter(Job.equipment))
-            .order_by(_PRIORITY_RANK, Job.created_at, Job.id)
+            .order_by(PRIORITY_RANK, Job.created_at, Job.id)
             .limit(limit)
         )
     )
@@ -289,159 +258,6 @@ def failed_steps_between(start: datetime, end: datetime, limit: int = 20) -> lis
         .limit(limit)
     ).all()
     return [FailedStep(result, title, visit, tech) for result, title, visit, tech in rows]
-
-
-# -- the live feed ------------------------------------------------------------------------
-
-
-def latest_events(limit: int = FEED_SIZE) -> list[ActivityEvent]:
-    """The newest events first (ids follow the server's clock: events are stamped on arrival)."""
-    return list(
-        db.session.scalars(
-            sa.select(ActivityEvent)
-            .options(joinedload(ActivityEvent.actor))
-            .order_by(ActivityEvent.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def latest_event_id() -> int:
-    return db.session.scalar(sa.select(sa.func.max(ActivityEvent.id))) or 0
-
-
-def events_after(after: int, limit: int = POLL_LIMIT) -> list[ActivityEvent]:
-    """Events newer than the one the page has, newest first (at most `limit`)."""
-    return list(
-        db.session.scalars(
-            sa.select(ActivityEvent)
-            .where(ActivityEvent.id > after)
-            .options(joinedload(ActivityEvent.actor))
-            .order_by(ActivityEvent.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-# -- the dispatch board -------------------------------------------------------------------
-
-BOARD_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts", "done")
-RECENTLY_DONE = timedelta(days=7)
-COLUMN_LIMIT = 30
-
-
-@dataclass(frozen=True)
-class BoardFilters:
-    tech: str = ""  # "", "none" (unassigned) or a user id
-    customer: str = ""  # part of the customer's name
-    priority: str = ""
-    day: date | None = None  # jobs scheduled on this local day
-
-    @property
-    def active(self) -> bool:
-        return bool(self.tech or self.customer or self.priority or self.day)
-
-
-@dataclass
-class BoardColumn:
-    status: str
-    total: int = 0
-    jobs: list[Job] = field(default_factory=list)
-
-
-@dataclass
-class Board:
-    columns: list[BoardColumn]
-    techs: list[User]
-    unread: dict[int, int]  # the viewer's unread messages per job on the board
-
-    @property
-    def total(self) -> int:
-        return sum(column.total for column in self.columns)
-
-
-def _board_conditions(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> list:
-    conditions = []
-    if filters.day is not None:
-        start, end = day_bounds(filters.day, zone)
-        conditions += [Job.scheduled_for >= start, Job.scheduled_for < end]
-        status = Job.status.in_(BOARD_STATUSES)
-    else:
-        # Done jobs stay on the board for a week so the office sees what was finished. Two
-        # index seeks joined by UNION ALL: an OR here makes SQLite walk every job ever done.
-        status = Job.id.in_(
-            sa.union_all(
-                sa.select(Job.id).where(Job.status.in_(OPEN_STATUSES)),
-                sa.select(Job.id).where(Job.status == "done", Job.closed_at >= now - RECENTLY_DONE),
-            )
-        )
-    conditions.append(status)
-    if filters.tech == "none":
-        conditions.append(Job.assigned_to_id.is_(None))
-    elif filters.tech.isdigit():
-        conditions.append(Job.assigned_to_id == int(filters.tech))
-    if filters.priority in JOB_PRIORITIES:
-        conditions.append(Job.priority == filters.priority)
-    if filters.customer.strip():
-        pattern = f"%{filters.customer.strip().lower()}%"
-        matching = sa.select(Customer.id).where(sa.func.lower(Customer.name).like(pattern))
-        conditions.append(Job.customer_id.in_(matching))
-    return conditions
-
-
-def board(filters: BoardFilters, viewer: User, now: datetime, zone: ZoneInfo) -> Board:
-    """Jobs by status (each column capped), with the column totals, the techs to filter by and
-    the viewer's unread messages on the jobs shown."""
-    conditions = _board_conditions(filters, now, zone)
-    # Urgent first, then by when it is due; done jobs most recently closed first.
-    rank = sa.func.row_number().over(
-        partition_by=Job.status,
-        order_by=(
-            sa.case((Job.status == "done", 0), else_=_PRIORITY_RANK),
-            Job.closed_at.desc(),
-            Job.scheduled_for.is_(None),
-            Job.scheduled_for,
-            Job.id,
-        ),
-    )
-    ranked = sa.select(
-        Job.id,
-        Job.status,
-        rank.label("rank"),
-        sa.func.count().over(partition_by=Job.status).label("total"),
-    ).where(*conditions)
-    inner = ranked.subquery()
-    # The ids first, then the jobs by id: one statement joining both leaves the planners
-    # guessing how many rows the rank keeps, and PostgreSQL then scans every job.
-    shown = db.session.execute(
-        sa.select(inner.c.id, inner.c.status, inner.c.total)
-        .where(inner.c.rank <= COLUMN_LIMIT)
-        .order_by(inner.c.rank)
-    ).all()
-    columns = {status: BoardColumn(status) for status in BOARD_STATUSES}
-    for _, status, total in shown:
-        columns[status].total = total
-    ids = [job_id for job_id, _, _ in shown]
-    if ids:
-        found = {
-            job.id: job
-            for job in db.session.scalars(
-                sa.select(Job)
-                .where(Job.id.in_(ids))
-                .options(
-                    joinedload(Job.customer),
-                    with_plotter(Job.equipment),
-                    joinedload(Job.assigned_to),
-                )
-            )
-        }
-        for job_id in ids:
-            columns[found[job_id].status].jobs.append(found[job_id])
-    return Board(
-        columns=list(columns.values()),
-        techs=active_techs(),
-        unread=unread_by_job(viewer, ids),
-    )
 
 
 # -- a tech's day -------------------------------------------------------------------------
@@ -568,56 +384,4 @@ def tech_day(tech: User, day: date, now: datetime, zone: ZoneInfo) -> TechDay:
         first_hour=min([7, *hours]),
         last_hour=max([18, *hours]),
         zone=zone,
-    )
-
-
-# -- the job page and the intake form -----------------------------------------------------
-
-
-@dataclass
-class IntakeMatches:
-    text: str
-    plotters: list[Equipment]
-    customers: list[Customer]
-    open_jobs: dict[int, list[Job]]  # open jobs already on each plotter (a repeat call?)
-
-
-def intake_matches(text: str, limit: int = 12) -> IntakeMatches:
-    """Plotters matching the caller's words (customer, serial, short code, model), customers
-    whose plotter may not be on file yet, and the open jobs already on those plotters."""
-    text = text.strip()
-    if not text:
-        return IntakeMatches("", [], [], {})
-    plotters = list(db.session.scalars(equipment_query(text).limit(limit)))
-    customers = list(
-        db.session.scalars(
-            sa.select(Customer)
-            .where(Customer.active, sa.func.lower(Customer.name).like(f"%{text.lower()}%"))
-            .order_by(Customer.name)
-            .limit(5)
-        )
-    )
-    open_jobs: dict[int, list[Job]] = {}
-    if plotters:
-        for job in db.session.scalars(
-            sa.select(Job)
-            .where(
-                Job.equipment_id.in_([plotter.id for plotter in plotters]),
-                Job.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Job.id)
-        ):
-            open_jobs.setdefault(job.equipment_id, []).append(job)
-    return IntakeMatches(text, plotters, customers, open_jobs)
-
-
-def job_visits(job_id: int) -> list[Visit]:
-    """The visits made on a job, with their tech, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Visit)
-            .where(Visit.job_id == job_id)
-            .options(joinedload(Visit.tech))
-            .order_by(Visit.started_at)
-        )
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.inventory.models import StockMovement
 from fieldapp.jobs.models import Job
+from fieldapp.localtime import parse_day, start_of
 from fieldapp.messages.models import Message
 from fieldapp.office.charts import Series, bar_chart, hbar_chart
 from fieldapp.public.models import ServiceRequest
@@ -63,7 +64,7 @@ class DateRange:
         return (self.end - self.start).days + 1
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        return _instant(self.start, zone), _instant(self.end + timedelta(days=1), zone)
+        return start_of(self.start, zone), start_of(self.end + timedelta(days=1), zone)
 
     def weeks(self, zone: ZoneInfo) -> list[Bucket]:
         firsts = [self.start]
@@ -87,15 +88,11 @@ class DateRange:
             Bucket(
                 first.strftime(fmt).replace(" 0", " "),
                 first,
-                _instant(first, zone),
-                _instant(end, zone),
+                start_of(first, zone),
+                start_of(end, zone),
             )
             for first, end in zip(firsts, ends, strict=True)
         ]
-
-
-def _instant(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def default_range(today: date) -> DateRange:
@@ -111,9 +108,9 @@ def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
     dates = {}
     for name, value, fallback in (("from", start, default.start), ("to", end, default.end)):
         try:
-            dates[name] = date.fromisoformat(value) if value else fallback
-        except ValueError:
-            errors[name] = ["Enter the date as YYYY-MM-DD, e.g. 2026-09-01."]
+            dates[name] = parse_day(value, name) or fallback
+        except Invalid as exc:
+            errors.update(exc.fields)
             dates[name] = fallback
     if errors:
         raise Invalid("Check the dates.", errors)

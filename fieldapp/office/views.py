@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,10 +9,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.auth.models import User
+from fieldapp.csvfile import csv_text
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
+from fieldapp.localtime import parse_day
 from fieldapp.office import queries
 from fieldapp.office import reports as reporting
 
@@ -39,12 +39,10 @@ def tech_day(user_id: int):
     if tech.role != "tech":
         abort(404, description=f"{tech.name} is not a technician, so has no visits.")
     error = None
-    day = _today()
-    if request.args.get("date"):
-        try:
-            day = date.fromisoformat(request.args["date"])
-        except ValueError:
-            error = "Enter the date as YYYY-MM-DD; showing today instead."
+    try:
+        day = parse_day(request.args.get("date"), "date") or _today()
+    except Invalid as exc:
+        day, error = _today(), f"{exc.fields['date'][0]} Showing today instead."
     return render_template(
         "office/tech_day.html",
         day=queries.tech_day(tech, day, utcnow(), _zone()),
@@ -94,15 +92,13 @@ def report_csv(slug: str):
     """The report's table as CSV (money in dollars, rates in percent), named by its range."""
     span = reporting.parse_range(request.args.get("from"), request.args.get("to"), _today())
     built = reporting.build_report(slug, span, _zone())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([reporting.csv_header(column) for column in built.columns])
+    rows = [[reporting.csv_header(column) for column in built.columns]]
     for row in [*built.rows, *([built.total] if built.total else [])]:
         cells = zip(row, built.columns, strict=True)
-        writer.writerow([reporting.cell_csv(value, column.kind) for value, column in cells])
+        rows.append([reporting.cell_csv(value, column.kind) for value, column in cells])
     name = f"{slug}_{span.start.isoformat()}_{span.end.isoformat()}.csv"
     return Response(
-        out.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

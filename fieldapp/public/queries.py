@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from fieldapp.auth.models import User
+from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
-from fieldapp.office.queries import with_plotter
+from fieldapp.photos.models import Photo
 from fieldapp.public.models import REQUEST_STATUSES, ServiceRequest
-from fieldapp.visits.models import Photo
 
 INBOX_PAGE = 50
 

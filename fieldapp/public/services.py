@@ -16,22 +16,44 @@ from fieldapp.errors import Conflict, Invalid, Throttled
 from fieldapp.extensions import db
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET, Job
 from fieldapp.jobs.services import open_job
+from fieldapp.photos.services import add_photo, public_limits
 from fieldapp.public.models import ServiceRequest
-from fieldapp.visits.photos import add_photo
+from fieldapp.throttle.services import count_attempt, throttle_key
+from fieldapp.wire import length_of
 
 RATE_WINDOW = timedelta(hours=1)
 MAX_PER_PLOTTER = 5
 MAX_PER_ADDRESS = 10
+MAX_NAME = length_of(ServiceRequest.name)
+MAX_EMAIL = length_of(ServiceRequest.email)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()./ -]{6,40}$")
 
 
-def _recent(column, value) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(ServiceRequest)
-        .where(column == value, ServiceRequest.created_at >= utcnow() - RATE_WINDOW)
-    )
+def count_request_attempt(equipment: Equipment, address: str, *, company_phone: str) -> None:
+    """Count one try of the public form, stored or not (each costs decoding work), per plotter
+    and per address; Throttled once either has had its share this hour. The caller commits
+    the count on its own, before the request is even read."""
+    now = utcnow()
+    waits = [
+        count_attempt(
+            throttle_key("request-plotter", str(equipment.id)),
+            limit=MAX_PER_PLOTTER,
+            window=RATE_WINDOW,
+            now=now,
+        ),
+        count_attempt(
+            throttle_key("request-address", address),
+            limit=MAX_PER_ADDRESS,
+            window=RATE_WINDOW,
+            now=now,
+        ),
+    ]
+    if any(waits):
+        raise Throttled(
+            "We already have several requests for this plotter in the last hour. "
+            f"If it is urgent, please call us at {company_phone}."
+        )
 
 
 def _new_reference() -> str:
@@ -53,26 +75,19 @@ def submit_service_request(
     problem: str,
     photo: bytes | None,
     address: str,
-    company_phone: str,
 ) -> ServiceRequest:
-    """Record a request for service on this plotter and tell the office."""
-    if (
-        _recent(ServiceRequest.equipment_id, equipment.id) >= MAX_PER_PLOTTER
-        or _recent(ServiceRequest.address, address) >= MAX_PER_ADDRESS
-    ):
-        raise Throttled(
-            "We already have several requests for this plotter in the last hour. "
-            f"If it is urgent, please call us at {company_phone}."
-        )
+    """Record a request for service on this plotter and tell the office (flush only)."""
     name, phone, email, problem = name.strip(), phone.strip(), email.strip(), problem.strip()
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Tell us your name."]
+    elif len(name) > MAX_NAME:
+        errors["name"] = [f"Keep the name under {MAX_NAME} characters."]
     if not phone and not email:
         errors["phone"] = ["Give a phone number or an email so we can reach you."]
     if phone and not _PHONE.match(phone):
         errors["phone"] = ["Enter a phone number with digits, e.g. 555 014 2290."]
-    if email and not _EMAIL.match(email):
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
         errors["email"] = ["Enter an email address like name@example.com."]
     if len(problem) < 5:
         errors["problem"] = ["Describe the problem in a few words (what happens, any error code)."]
@@ -81,13 +96,17 @@ def submit_service_request(
     if errors:
         raise Invalid("Some fields need attention.", errors)
     # Decode the photo before writing anything: a bad file refuses the whole request.
-    stored_photo = add_photo(photo, caption="Sent with the service request") if photo else None
+    stored_photo = (
+        add_photo(photo, caption="Sent with the service request", limits=public_limits())
+        if photo
+        else None
+    )
     request = ServiceRequest(
         reference=_new_reference(),
         equipment_id=equipment.id,
-        name=name[:120],
+        name=name,
         phone=phone,
-        email=email[:254],
+        email=email,
         problem=problem,
         address=address[:64],
     )
@@ -104,7 +123,6 @@ def submit_service_request(
         actor_id=None,
         equipment_id=equipment.id,
     )
-    db.session.commit()
     return request
 
 
@@ -139,7 +157,6 @@ def convert_request(
         source="qr_request",
         caller_name=request.name,
         caller_phone=request.phone,  # an email-only caller is reached from the request card
-        commit=False,
     )
     request.status, request.job_id = "converted", job.id
     request.handled_by_id, request.handled_at = actor_id, utcnow()
@@ -152,7 +169,6 @@ def convert_request(
         job_id=job.id,
         equipment_id=equipment.id,
     )
-    db.session.commit()
     return job
 
 
@@ -176,5 +192,4 @@ def dismiss_request(request: ServiceRequest, reason: str, *, actor_id: int) -> S
         actor_id=actor_id,
         equipment_id=request.equipment_id,
     )
-    db.session.commit()
     return request

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, allow
+from fieldapp.auth.queries import active_techs
 from fieldapp.equipment.services import Scan, resolve_code
 from fieldapp.errors import Invalid, ServiceError, Throttled
 from fieldapp.extensions import db
 from fieldapp.jobs.forms import assignment_fields
 from fieldapp.jobs.models import JOB_PRIORITIES
-from fieldapp.office.queries import active_techs
+from fieldapp.localtime import company_zone
 from fieldapp.public import queries, services
 from fieldapp.public.models import ServiceRequest
-from fieldapp.public.services import submit_service_request
+from fieldapp.public.services import count_request_attempt, submit_service_request
+from fieldapp.unit_of_work import unit_of_work
 
 bp = Blueprint("public", __name__)
 
@@ -47,20 +47,27 @@ def request_service(token: str):
     found = resolve_code(token)
     if found.state != "active" or found.equipment.status != "active":
         return render_template("public/inactive_label.html"), 404
-    upload = request.files.get("photo")
+    address = request.remote_addr or "unknown"
     try:
-        service_request = submit_service_request(
-            found.equipment,
-            name=request.form.get("name", ""),
-            phone=request.form.get("phone", ""),
-            email=request.form.get("email", ""),
-            problem=request.form.get("problem", ""),
-            photo=upload.read() if upload and upload.filename else None,
-            address=request.remote_addr or "unknown",
-            company_phone=current_app.config["COMPANY_PHONE"],
-        )
+        # Counted on its own, first: a refused or broken request still counts.
+        with unit_of_work():
+            count_request_attempt(
+                found.equipment, address, company_phone=current_app.config["COMPANY_PHONE"]
+            )
     except Throttled as exc:
         return public_plotter_page(found, request.form, {"_": [exc.message]}, 429)
+    upload = request.files.get("photo")
+    try:
+        with unit_of_work():
+            service_request = submit_service_request(
+                found.equipment,
+                name=request.form.get("name", ""),
+                phone=request.form.get("phone", ""),
+                email=request.form.get("email", ""),
+                problem=request.form.get("problem", ""),
+                photo=upload.read() if upload and upload.filename else None,
+                address=address,
+            )
     except Invalid as exc:
         return public_plotter_page(found, request.form, exc.fields, 422)
     flash(service_request.reference, "request-sent")
@@ -90,16 +97,15 @@ def _service_request(request_id: int) -> ServiceRequest:
 @allow(OFFICE)
 def convert(request_id: int):
     service_request = _service_request(request_id)
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     try:
-        job = services.convert_request(
-            service_request,
-            actor_id=current_user.id,
-            priority=request.form.get("priority", "normal"),
-            **assignment_fields(request.form, zone),
-        )
+        with unit_of_work():
+            job = services.convert_request(
+                service_request,
+                actor_id=current_user.id,
+                priority=request.form.get("priority", "normal"),
+                **assignment_fields(request.form, company_zone()),
+            )
     except ServiceError as exc:
-        db.session.rollback()
         flash(f"{service_request.reference}: {_explain(exc)}", "error")
         return redirect(url_for("public.inbox") + f"#sr-{service_request.id}")
     flash(f"{service_request.reference} is now {job.number}.", "success")
@@ -111,11 +117,11 @@ def convert(request_id: int):
 def dismiss(request_id: int):
     service_request = _service_request(request_id)
     try:
-        services.dismiss_request(
-            service_request, request.form.get("reason", ""), actor_id=current_user.id
-        )
+        with unit_of_work():
+            services.dismiss_request(
+                service_request, request.form.get("reason", ""), actor_id=current_user.id
+            )
     except ServiceError as exc:
-        db.session.rollback()
         flash(f"{service_request.reference}: {_explain(exc)}", "error")
         return redirect(url_for("public.inbox") + f"#sr-{service_request.id}")
     flash(f"{service_request.reference} dismissed.", "success")

@@ -32,7 +32,6 @@ def publish_sop_version(
     steps: Iterable[StepText],
     change_note: str,
     author_id: int | None,
-    commit: bool = True,
 ) -> SopVersion:
     """Publish the next version of an SOP (creating the SOP on its first version).
 
@@ -90,8 +89,6 @@ def publish_sop_version(
         f"Published {sop.title} v{number}",
         actor_id=author_id,
     )
-    if commit:
-        db.session.commit()
     return version
 
 
@@ -115,6 +112,10 @@ def current_versions() -> list[SopVersion]:
             .order_by(Sop.category, Sop.title)
         )
     )
+
+
+def version_by_id(version_id: int) -> SopVersion | None:
+    return db.session.get(SopVersion, version_id)
 
 
 def version_of(slug: str, number: int | None = None) -> SopVersion | None:

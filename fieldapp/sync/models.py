@@ -24,6 +24,8 @@ class SyncOp(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     type: Mapped[str] = mapped_column(sa.String(32))
+    # A hash of the op's type and payload: the same id with another payload is not a replay.
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(sa.String(12))
     reason: Mapped[str] = mapped_column(sa.String(400), default="")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from fieldapp.jobs.models import JOB_STATUSES
+from fieldapp.equipment.models import Equipment
+from fieldapp.equipment.tokens import CODE_LENGTH
+from fieldapp.jobs.models import JOB_NUMBER_LENGTH, JOB_STATUSES
+from fieldapp.messages.schemas import MessageInputSchema, ReadMarkSchema
+from fieldapp.sops.models import Sop
+from fieldapp.wire import Id, Instant, Text, length_of
 
 MAX_OPS = 1000
 
 
 class OpSchema(Schema):
     id = fields.UUID(required=True)
-    type = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    type = Text(32, min_length=1, required=True)
     payload = fields.Dict(required=True)
 
 
@@ -32,35 +37,41 @@ class SyncResponseSchema(Schema):
 
 class VisitStartSchema(Schema):
     id = fields.UUID(required=True)
-    equipment = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    job = fields.String(load_default=None, allow_none=True)
-    sop = fields.String(load_default=None, allow_none=True, metadata={"description": "SOP slug"})
-    started_at = fields.AwareDateTime(required=True)
+    equipment = Text(CODE_LENGTH, min_length=1, required=True)
+    job = Text(JOB_NUMBER_LENGTH, load_default=None, allow_none=True)
+    sop = Text(
+        length_of(Sop.slug),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "SOP slug"},
+    )
+    started_at = Instant(required=True)
 
 
 class JobStatusSchema(Schema):
-    job = fields.String(required=True)
+    job = Text(JOB_NUMBER_LENGTH, min_length=1, required=True)
     status = fields.String(required=True, validate=validate.OneOf(JOB_STATUSES))
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=300))
+    at = Instant(load_default=None, allow_none=True)
+    reason = Text(300, load_default="")
 
 
-class MessagePostSchema(Schema):
-    id = fields.UUID(required=True)
-    job = fields.String(required=True)
-    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    photos = fields.List(fields.UUID(), load_default=list)
+class MessagePostSchema(MessageInputSchema):
+    job = Text(JOB_NUMBER_LENGTH, min_length=1, required=True)
+
+
+class ThreadReadSchema(ReadMarkSchema):
+    job = Text(JOB_NUMBER_LENGTH, min_length=1, required=True)
 
 
 class NewEquipmentSchema(Schema):
-    customer_id = fields.Integer(required=True)
-    make = fields.String(required=True)
-    model = fields.String(required=True)
-    serial_number = fields.String(required=True)
-    location_note = fields.String(load_default="")
+    customer_id = Id(required=True)
+    make = Text(length_of(Equipment.make), required=True)
+    model = Text(length_of(Equipment.model), required=True)
+    serial_number = Text(length_of(Equipment.serial_number), required=True)
+    location_note = Text(length_of(Equipment.location_note), load_default="")
 
 
 class LabelClaimSchema(Schema):
-    token = fields.String(required=True)
-    equipment_id = fields.Integer(load_default=None, allow_none=True)
+    token = Text(CODE_LENGTH, min_length=1, required=True)
+    equipment_id = Id(load_default=None, allow_none=True)
     new_equipment = fields.Nested(NewEquipmentSchema, load_default=None, allow_none=True)

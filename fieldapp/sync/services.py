@@ -1,26 +1,37 @@
-"""Applying the phone's outbox: each op in its own transaction, through the same services the
-pages use, recorded by its id so a replay is recognised and changes nothing."""
+"""Applying the phone's outbox: each op in its own unit of work, through the same services the
+pages use, recorded by its id so a replay is recognised and changes nothing.
+
+No op can fail the batch: whatever one op carries, it is answered applied, duplicate or
+rejected with the reason, and the ops after it are applied as usual.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from fieldapp.auth.models import User
 from fieldapp.equipment.services import claim_label, resolve_code
-from fieldapp.errors import Forbidden, Invalid, NotFound, ServiceError
+from fieldapp.errors import Invalid, NotFound, ServiceError
 from fieldapp.extensions import db
-from fieldapp.jobs.services import change_job_status, find_job
-from fieldapp.messages.services import post_message
+from fieldapp.jobs.models import Job
+from fieldapp.jobs.services import change_job_status, check_may_act_on, find_job
+from fieldapp.messages.services import mark_thread_read, post_message
 from fieldapp.sops.services import version_of
 from fieldapp.sync import schemas
 from fieldapp.sync.models import SyncOp
+from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
+from fieldapp.visits.models import Visit
 from fieldapp.visits.schemas import VisitInputSchema
 from fieldapp.visits.services import record_visit, start_visit
+
+log = logging.getLogger("fieldapp.sync")
 
 
 @dataclass(frozen=True)
@@ -29,22 +40,31 @@ class Op:
     type: str
     payload: dict
 
+    @property
+    def fingerprint(self) -> str:
+        """What the op asks for, so one id sent for two different ops is told apart."""
+        canonical = json.dumps([self.type, self.payload], sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _job(number: str) -> Job:
+    job = find_job(number)
+    if job is None:
+        raise NotFound(f"There is no job {number}.", {"job": [f"There is no job {number}."]})
+    return job
+
 
 def _visit_start(payload: dict, user: User) -> str:
     data = schemas.VisitStartSchema().load(payload)
     found = resolve_code(data["equipment"])
     if found.equipment is None or found.state not in ("active", "revoked"):
         raise Invalid.field("equipment", "No plotter has that label.")
-    job = find_job(data["job"]) if data["job"] else None
-    if data["job"] and job is None:
-        raise Invalid.field("job", f"There is no job {data['job']}.")
+    job = _job(data["job"]) if data["job"] else None
     version = version_of(data["sop"]) if data["sop"] else None
     if data["sop"] and version is None:
         raise Invalid.field("sop", f"There is no SOP “{data['sop']}”.")
-    from fieldapp.visits.models import Visit
-
     if db.session.get(Visit, data["id"]) is not None:
-        start_visit(visit_id=data["id"], equipment=found.equipment, tech=user, commit=False)
+        start_visit(visit_id=data["id"], equipment=found.equipment, tech=user)
         return "duplicate"
     start_visit(
         visit_id=data["id"],
@@ -54,24 +74,20 @@ def _visit_start(payload: dict, user: User) -> str:
         sop_version=version,
         started_at=data["started_at"],
         source="sync",
-        commit=False,
     )
     return "applied"
 
 
 def _visit_record(payload: dict, user: User) -> str:
     data = VisitInputSchema().load(payload)
-    recorded = record_visit(data, tech=user, source="sync", commit=False)
+    recorded = record_visit(data, tech=user, source="sync")
     return "duplicate" if recorded.duplicate else "applied"
 
 
 def _job_status(payload: dict, user: User) -> str:
     data = schemas.JobStatusSchema().load(payload)
-    job = find_job(data["job"])
-    if job is None:
-        raise NotFound(f"There is no job {data['job']}.")
-    if not user.is_office and job.assigned_to_id != user.id:
-        raise Forbidden(f"{job.number} is not assigned to you.")
+    job = _job(data["job"])
+    check_may_act_on(user, job)
     if job.status == data["status"]:
         return "duplicate"
     change_job_status(job, data["status"], actor_id=user.id, at=data["at"], reason=data["reason"])
@@ -80,18 +96,16 @@ def _job_status(payload: dict, user: User) -> str:
 
 def _message_post(payload: dict, user: User) -> str:
     data = schemas.MessagePostSchema().load(payload)
-    job = find_job(data["job"])
-    if job is None:
-        raise NotFound(f"There is no job {data['job']}.")
     _, created = post_message(
-        job,
-        user,
-        data["body"],
-        message_id=data["id"],
-        photo_ids=data["photos"],
-        commit=False,
+        _job(data["job"]), user, data["body"], message_id=data["id"], photo_ids=data["photos"]
     )
     return "applied" if created else "duplicate"
+
+
+def _thread_read(payload: dict, user: User) -> str:
+    data = schemas.ThreadReadSchema().load(payload)
+    mark_thread_read(_job(data["job"]), user, data["at"])
+    return "applied"
 
 
 def _label_claim(payload: dict, user: User) -> str:
@@ -104,7 +118,6 @@ def _label_claim(payload: dict, user: User) -> str:
         actor_id=user.id,
         equipment_id=data["equipment_id"],
         new_equipment=data["new_equipment"],
-        commit=False,
     )
     return "applied"
 
@@ -114,6 +127,7 @@ HANDLERS: dict[str, Callable[[dict, User], str]] = {
     "visit.record": _visit_record,
     "job.status": _job_status,
     "message.post": _message_post,
+    "thread.read": _thread_read,
     "label.claim": _label_claim,
 }
 
@@ -124,34 +138,37 @@ def apply_sync_ops(ops: list[Op], user: User) -> list[dict]:
 
 
 def apply_op(op: Op, user: User) -> dict:
-    """Apply one op in its own transaction: applied, duplicate, or rejected with the reason."""
+    """Apply one op in its own unit of work: applied, duplicate, or rejected with the reason."""
+    try:
+        return in_unit_of_work(lambda: _apply(op, user))
+    except (ServiceError, ValidationError) as exc:
+        reason, fields = _explain(exc)
+    except Exception:
+        # Not a rule the op broke but a fault of ours: refuse this op alone, keep the batch.
+        log.exception("sync op %s (%s) from user %s failed", op.id, op.type, user.id)
+        reason, fields = "The server could not apply this change; the office has been told.", {}
+    with unit_of_work():
+        _remember(op, user, "rejected", reason)
+    return _result(op, "rejected", reason, fields)
+
+
+def _apply(op: Op, user: User) -> dict:
     known = db.session.get(SyncOp, op.id)
     if known is not None:
         if known.user_id != user.id:
             return _result(op, "rejected", "That operation id was already used by someone else.")
+        if known.fingerprint and known.fingerprint != op.fingerprint:
+            return _result(
+                op, "rejected", "That operation id was already used for a different change."
+            )
         if known.result == "applied":
             return _result(op, "duplicate")
     handler = HANDLERS.get(op.type)
-    try:
-        if handler is None:
-            raise Invalid.field("type", f"Unknown operation “{op.type}”.")
-        status = handler(op.payload, user)
-        _remember(op, user, known, "applied")
-        db.session.commit()
-        return _result(op, status)
-    except (ServiceError, ValidationError) as exc:
-        db.session.rollback()
-        reason, fields = _explain(exc)
-        _remember(op, user, db.session.get(SyncOp, op.id), "rejected", reason)
-        db.session.commit()
-        return _result(op, "rejected", reason, fields)
-    except sa.exc.IntegrityError:
-        # The same op (or visit) was applied by a parallel request a moment ago.
-        db.session.rollback()
-        again = db.session.get(SyncOp, op.id)
-        if again is not None and again.result == "applied":
-            return _result(op, "duplicate")
-        raise
+    if handler is None:
+        raise Invalid.field("type", f"Unknown operation “{op.type}”.")
+    status = handler(op.payload, user)
+    _remember(op, user, "applied")
+    return _result(op, status)
 
 
 def _explain(exc: Exception) -> tuple[str, dict]:
@@ -159,7 +176,7 @@ def _explain(exc: Exception) -> tuple[str, dict]:
         messages = exc.messages if isinstance(exc.messages, dict) else {"payload": exc.messages}
         flat = _flatten(messages)
         first = next(iter(flat.items()), ("payload", ["invalid"]))
-        return f"{first[0]}: {' '.join(first[1])}", flat
+        return f"{first[0]}: {' '.join(first[1])}"[:400], flat
     fields = exc.fields or {}
     reason = exc.message
     if fields and reason.endswith(("not complete.", "need attention.")):
@@ -178,12 +195,20 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def _remember(op: Op, user: User, known: SyncOp | None, result: str, reason: str = "") -> None:
+def _remember(op: Op, user: User, result: str, reason: str = "") -> None:
+    known = db.session.get(SyncOp, op.id)
     if known is None:
         db.session.add(
-            SyncOp(id=op.id, user_id=user.id, type=op.type[:32], result=result, reason=reason[:400])
+            SyncOp(
+                id=op.id,
+                user_id=user.id,
+                type=op.type[:32],
+                fingerprint=op.fingerprint,
+                result=result,
+                reason=reason[:400],
+            )
         )
-    else:
+    elif known.user_id == user.id and known.fingerprint in (None, op.fingerprint):
         known.result, known.reason = result, reason[:400]
 
 

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 
 from fieldapp.errors import Invalid
-from fieldapp.extensions import db
+from fieldapp.localtime import parse_local_datetime
+from fieldapp.photos.services import add_photo
 from fieldapp.sops.models import SopVersion
 from fieldapp.visits.models import Visit
-from fieldapp.visits.photos import add_photo
 from fieldapp.visits.services import PartInput, StepInput, VisitInput
-
-
-def _local_datetime(value: str, zone: ZoneInfo, name: str, errors: dict) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=zone).astimezone(UTC)
-    except (TypeError, ValueError):
-        errors[name] = ["Enter a date and time."]
-        return None
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -36,19 +28,40 @@ def _uploads(files: MultiDict, name: str) -> list[FileStorage]:
     return [f for f in files.getlist(name) if f and f.filename]
 
 
+def store_uploaded_photos(
+    files: MultiDict, version: SopVersion | None, tech_id: int
+) -> tuple[dict[str, list[uuid.UUID]], dict[str, list[str]]]:
+    """Store the photos posted with the form (flush only), as the phone's outbox uploads them
+    before the visit: kept even if the rest of the form needs fixing, and shown again.
+
+    Returns the stored photo ids by form field ("step-<id>" or "photos") and, by field, why a
+    file was refused.
+    """
+    stored: dict[str, list[uuid.UUID]] = {}
+    errors: dict[str, list[str]] = {}
+    named = [
+        (f"step-{step.id}", f"step-{step.id}-photo") for step in (version.steps if version else [])
+    ]
+    for field, name in [*named, ("photos", "photo-file")]:
+        for upload in _uploads(files, name)[: 1 if field != "photos" else None]:
+            try:
+                photo = add_photo(upload.read(), uploaded_by_id=tech_id)
+            except Invalid as exc:
+                errors[field] = [exc.message]
+            else:
+                stored.setdefault(field, []).append(photo.id)
+    return stored, errors
+
+
 def visit_input_from_form(
     form: ImmutableMultiDict,
-    files: MultiDict,
     *,
     visit: Visit,
     version: SopVersion | None,
     zone: ZoneInfo,
-    tech_id: int,
     stored: dict[str, list[uuid.UUID]],
 ) -> VisitInput:
-    """Build the complete visit from the page. Uploaded photos are stored first (as the
-    phone's outbox would upload them) and their ids kept in `stored` (by field), so a form shown
-    again after an error keeps them."""
+    """Build the complete visit from the page and the photos stored from it."""
     errors: dict[str, list[str]] = {}
     steps = []
     for step in version.steps if version else []:
@@ -63,12 +76,9 @@ def visit_input_from_form(
                 value = float(raw)
             except ValueError:
                 errors[f"step-{step.id}"] = [f"“{raw}” is not a number."]
-        photo_id = _uuid(form.get(prefix + "photo-id"))
-        upload = _uploads(files, prefix + "photo")
-        if upload:
-            photo_id = _store(upload[0], tech_id, errors, f"step-{step.id}")
-            if photo_id:
-                stored.setdefault(f"step-{step.id}", []).append(photo_id)
+        photo_id = (stored.get(f"step-{step.id}") or [None])[0] or _uuid(
+            form.get(prefix + "photo-id")
+        )
         at = None
         if form.get(prefix + "at"):
             try:
@@ -97,20 +107,22 @@ def visit_input_from_form(
         except ValueError:
             errors["parts"] = [f"Quantity “{quantity}” for {sku} is not a whole number."]
     photos = [p for p in (_uuid(v) for v in form.getlist("photo-id")) if p]
-    for upload in _uploads(files, "photo-file"):
-        photo_id = _store(upload, tech_id, errors, "photos")
-        if photo_id:
-            photos.append(photo_id)
-            stored.setdefault("photos", []).append(photo_id)
+    photos += stored.get("photos", [])
     meter = form.get("meter_reading", "").replace(",", "").replace(" ", "")
     meter_reading = None
     if meter:
-        if meter.isdigit():
+        if meter.isdigit() and len(meter) <= 12:
             meter_reading = int(meter)
         else:
             errors["meter_reading"] = ["Enter the meter reading as a whole number."]
-    started = _local_datetime(form.get("started_at", ""), zone, "started_at", errors)
-    finished = _local_datetime(form.get("finished_at", ""), zone, "finished_at", errors)
+    times = {}
+    for name in ("started_at", "finished_at"):
+        try:
+            times[name] = parse_local_datetime(form.get(name), zone, name)
+        except Invalid as exc:
+            errors.update(exc.fields)
+        if times.get(name) is None and name not in errors:
+            errors[name] = ["Enter a date and time."]
     if errors:
         raise Invalid("Some fields need attention.", errors)
     return VisitInput(
@@ -118,8 +130,8 @@ def visit_input_from_form(
         equipment=visit.equipment.qr_token,
         job=visit.job.number if visit.job else None,
         outcome=form.get("outcome", ""),
-        started_at=started,
-        finished_at=finished,
+        started_at=times["started_at"],
+        finished_at=times["finished_at"],
         summary=form.get("summary", ""),
         error_codes=[c for c in re.split(r"[,;\n]", form.get("error_codes", "")) if c.strip()],
         meter_reading=meter_reading,
@@ -129,14 +141,3 @@ def visit_input_from_form(
         photos=photos,
         signoff_name=form.get("signoff_name", ""),
     )
-
-
-def _store(upload: FileStorage, tech_id: int, errors: dict, name: str) -> uuid.UUID | None:
-    """Keep an uploaded photo even if the rest of the form needs fixing (it is re-shown)."""
-    try:
-        photo = add_photo(upload.read(), uploaded_by_id=tech_id)
-    except Invalid as exc:
-        errors[name] = [exc.message]
-        return None
-    db.session.commit()
-    return photo.id

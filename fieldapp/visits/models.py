@@ -29,7 +29,6 @@ OUTCOME_LABELS = {
 }
 STEP_STATUSES = ("done", "pass", "fail", "skipped", "n/a")
 VISIT_SOURCES = ("web", "api", "sync", "import")
-PHOTO_KINDS = ("photo", "signature")
 
 
 class Visit(db.Model):
@@ -125,32 +124,3 @@ class StepResult(db.Model):
     visit: Mapped[Visit] = relationship(back_populates="step_results")
     step: Mapped[SopStep] = relationship()
     by: Mapped[User] = relationship()
-
-
-class Photo(db.Model):
-    """An uploaded image, decoded and re-encoded by the server, with a thumbnail.
-
-    The id is made by the client so an upload can be retried; the owner is set when the
-    visit, message or service request that uses it arrives.
-    """
-
-    __tablename__ = "photos"
-    __table_args__ = (
-        one_of("kind", PHOTO_KINDS),
-        sa.CheckConstraint("width > 0 AND height > 0", name="size_positive"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
-    kind: Mapped[str] = mapped_column(sa.String(12), default="photo")
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    width: Mapped[int]
-    height: Mapped[int]
-    size_bytes: Mapped[int]
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"), index=True)
-    message_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
-    service_request_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("service_requests.id"), index=True
-    )
-    caption: Mapped[str] = mapped_column(sa.String(200), default="")

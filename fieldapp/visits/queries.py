@@ -6,14 +6,16 @@ import uuid
 
 import sqlalchemy as sa
 from flask import request
+from sqlalchemy.orm import joinedload
 
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, PartCompatibility, StockLevel, StockMovement
 from fieldapp.inventory.services import van_of
+from fieldapp.photos.models import Photo
 from fieldapp.sops.models import SopStep, SopVersion
-from fieldapp.visits.models import OUTCOME_LABELS, Photo, StepResult, Visit, VisitErrorCode
+from fieldapp.visits.models import OUTCOME_LABELS, StepResult, Visit, VisitErrorCode
 from fieldapp.visits.services import last_meter_reading
 
 
@@ -143,3 +145,39 @@ def blank_form_context(version: SopVersion | None, tech_id: int) -> dict:
         "outcomes": OUTCOME_LABELS,
         "now": utcnow(),
     }
+
+
+def history_summaries(equipment_ids: list[int]) -> dict[int, dict]:
+    """Visit count and last visit per plotter, in one query."""
+    if not equipment_ids:
+        return {}
+    rows = (
+        sa.select(
+            Visit.equipment_id,
+            sa.func.count(Visit.id),
+            sa.func.max(Visit.started_at),
+        )
+        .where(Visit.equipment_id.in_(equipment_ids))
+        .group_by(Visit.equipment_id)
+    )
+
+    found = {
+        equipment_id: {"visits": count, "last_visit_at": last}
+        for equipment_id, count, last in db.session.execute(rows)
+    }
+    return {
+        equipment_id: found.get(equipment_id, {"visits": 0, "last_visit_at": None})
+        for equipment_id in equipment_ids
+    }
+
+
+def job_visits(job_id: int) -> list[Visit]:
+    """The visits made on a job, with their tech, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Visit)
+            .where(Visit.job_id == job_id)
+            .options(joinedload(Visit.tech))
+            .order_by(Visit.started_at)
+        )
+    )

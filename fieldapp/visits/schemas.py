@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_load, validate
 
-from fieldapp.visits.models import OUTCOMES, STEP_STATUSES
-from fieldapp.visits.services import PartInput, StepInput, VisitInput
+from fieldapp.equipment.models import MeterReading
+from fieldapp.equipment.tokens import CODE_LENGTH
+from fieldapp.inventory.models import Part
+from fieldapp.jobs.models import JOB_NUMBER_LENGTH
+from fieldapp.visits.models import OUTCOMES, STEP_STATUSES, Visit, VisitErrorCode
+from fieldapp.visits.services import (
+    MAX_METER,
+    MAX_PARTS_PER_LINE,
+    MAX_SUMMARY,
+    PartInput,
+    StepInput,
+    VisitInput,
+)
+from fieldapp.wire import Id, Instant, Text, Whole, length_of
+
+MAX_STEPS = 200
+MAX_LINES = 50
+MAX_PHOTOS = 40
 
 
 class StepInputSchema(Schema):
-    step = fields.Integer(required=True)
+    step = Id(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STEP_STATUSES))
-    value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    value = fields.Float(
+        load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-1e12, 1e12)
+    )
+    note = Text(2000, load_default="")
     photo = fields.UUID(load_default=None, allow_none=True)
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
+    at = Instant(load_default=None, allow_none=True)
     follow_up = fields.Boolean(load_default=False)
 
     @post_load
@@ -31,8 +49,8 @@ class StepInputSchema(Schema):
 
 
 class PartInputSchema(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=99))
+    sku = Text(length_of(Part.sku), min_length=1, required=True)
+    quantity = Whole(1, MAX_PARTS_PER_LINE, required=True)
     source = fields.String(
         data_key="from", load_default="van", validate=validate.OneOf(["van", "warehouse"])
     )
@@ -43,7 +61,7 @@ class PartInputSchema(Schema):
 
 
 class SignoffSchema(Schema):
-    name = fields.String(load_default="", validate=validate.Length(max=120))
+    name = Text(length_of(Visit.signoff_name), load_default="")
     signature = fields.UUID(load_default=None, allow_none=True)
 
 
@@ -51,18 +69,24 @@ class VisitInputSchema(Schema):
     """A complete visit. The tech is the signed-in user: a tech field is refused."""
 
     id = fields.UUID(required=True)
-    equipment = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    job = fields.String(load_default=None, allow_none=True)
-    started_at = fields.AwareDateTime(required=True)
-    finished_at = fields.AwareDateTime(required=True)
+    equipment = Text(CODE_LENGTH, min_length=1, required=True)
+    job = Text(JOB_NUMBER_LENGTH, load_default=None, allow_none=True)
+    started_at = Instant(required=True)
+    finished_at = Instant(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    summary = fields.String(load_default="", validate=validate.Length(max=5000))
-    error_codes = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
-    meter_reading = fields.Integer(load_default=None, allow_none=True)
-    meter_note = fields.String(load_default="", validate=validate.Length(max=300))
-    steps = fields.List(fields.Nested(StepInputSchema), load_default=list)
-    parts = fields.List(fields.Nested(PartInputSchema), load_default=list)
-    photos = fields.List(fields.UUID(), load_default=list)
+    summary = Text(MAX_SUMMARY, load_default="")
+    error_codes = fields.List(
+        Text(length_of(VisitErrorCode.code)), load_default=list, validate=validate.Length(max=20)
+    )
+    meter_reading = Whole(0, MAX_METER, load_default=None, allow_none=True)
+    meter_note = Text(length_of(MeterReading.note), load_default="")
+    steps = fields.List(
+        fields.Nested(StepInputSchema), load_default=list, validate=validate.Length(max=MAX_STEPS)
+    )
+    parts = fields.List(
+        fields.Nested(PartInputSchema), load_default=list, validate=validate.Length(max=MAX_LINES)
+    )
+    photos = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=MAX_PHOTOS))
     signoff = fields.Nested(SignoffSchema, load_default=None, allow_none=True)
 
     @post_load
@@ -97,13 +121,3 @@ class VisitResultSchema(Schema):
     job_note = fields.String()
     follow_up_jobs = fields.List(fields.String())
     duplicate = fields.Boolean()
-
-
-class PhotoSchema(Schema):
-    id = fields.UUID()
-    kind = fields.String()
-    content_type = fields.String()
-    width = fields.Integer()
-    height = fields.Integer()
-    url = fields.String()
-    thumbnail_url = fields.String()

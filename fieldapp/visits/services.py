@@ -20,16 +20,19 @@ from fieldapp.inventory.services import SOURCES, location_for, part_by_sku, use_
 from fieldapp.jobs.models import Job
 from fieldapp.jobs.services import (
     STATUS_AFTER_OUTCOME,
+    assign_job,
     change_job_status,
+    check_may_act_on,
     create_job,
     find_job,
+    refusal,
     transition_error,
 )
+from fieldapp.photos.models import Photo
 from fieldapp.sops.models import SopStep, SopVersion
 from fieldapp.visits.models import (
     OUTCOME_LABELS,
     OUTCOMES,
-    Photo,
     StepResult,
     Visit,
     VisitErrorCode,
@@ -43,6 +46,8 @@ STATUSES_BY_KIND = {
     "photo": ("done", "n/a", "skipped"),
 }
 MAX_PARTS_PER_LINE = 99
+MAX_SUMMARY = 5000
+MAX_METER = 10**12 - 1  # a print counter or square feet: never near this
 CLOCK_SKEW = timedelta(minutes=10)
 
 
@@ -117,7 +122,6 @@ def start_visit(
     started_at: datetime | None = None,
     source: str = "web",
     strict_job: bool = True,
-    commit: bool = True,
 ) -> Visit:
     """Open a visit on site: the job goes in progress and the office sees where the tech is.
 
@@ -132,6 +136,7 @@ def start_visit(
         return existing
     job_error = None
     if job is not None:
+        check_may_act_on(tech, job)
         _check_job_fits(job, equipment, {})
         job_error = transition_error(job, "in_progress")
         if job_error and strict_job:
@@ -150,6 +155,8 @@ def start_visit(
     if job is not None and not job_error:
         if job.equipment_id is None:
             job.equipment_id = equipment.id
+        if job.assigned_to_id is None:  # an open job nobody had: the tech on site takes it
+            assign_job(job, tech.id, job.scheduled_for, tech.id)
         change_job_status(job, "in_progress", actor_id=tech.id, at=visit.started_at)
     record_event(
         "visit.started",
@@ -161,8 +168,6 @@ def start_visit(
         job_id=job.id if job else None,
         equipment_id=equipment.id,
     )
-    if commit:
-        db.session.commit()
     return visit
 
 
@@ -175,13 +180,12 @@ def _check_job_fits(job: Job, equipment: Equipment, errors: dict) -> None:
         raise Invalid(errors["job"][0], errors)
 
 
-def record_visit(
-    data: VisitInput, *, tech: User, source: str = "web", commit: bool = True
-) -> Recorded:
-    """Record a complete visit in one transaction: steps, parts, photos, meter, sign-off.
+def record_visit(data: VisitInput, *, tech: User, source: str = "web") -> Recorded:
+    """Record a complete visit (flush only): steps, parts, photos, meter, sign-off.
 
     Everything is checked first; an invalid visit writes nothing and says, field by field,
-    what to fix. The same visit id sent again is recognised and changes nothing.
+    what to fix. The same visit id sent again is recognised and changes nothing; sent twice
+    at once, the loser's insert fails and, run again by the unit of work, finds the winner's.
     """
     existing = db.session.get(Visit, data.id)
     if existing is not None:
@@ -190,19 +194,7 @@ def record_visit(
         if existing.status == "finished":
             return Recorded(existing, duplicate=True)
     checked = _validate(data, tech, existing)
-    if not commit:
-        return _apply(data, tech, existing, checked, source)
-    try:
-        recorded = _apply(data, tech, existing, checked, source)
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same visit arrived twice at once; the other request recorded it.
-        db.session.rollback()
-        again = db.session.get(Visit, data.id)
-        if again is not None and again.status == "finished" and again.tech_id == tech.id:
-            return Recorded(again, duplicate=True)
-        raise
-    return recorded
+    return _apply(data, tech, existing, checked, source)
 
 
 @dataclass
@@ -235,6 +227,8 @@ def _validate(data: VisitInput, tech: User, existing: Visit | None) -> _Checked:
         job = find_job(data.job)
         if job is None:
             fail("job", f"There is no job {data.job}.")
+        elif refusal(tech, job) and (existing is None or existing.job_id != job.id):
+            fail("job", refusal(tech, job))
         elif equipment is not None:
             try:
                 _check_job_fits(job, equipment, {})
@@ -451,6 +445,8 @@ def _apply(
 
     if job is not None:
         target = STATUS_AFTER_OUTCOME[data.outcome]
+        if job.assigned_to_id is None and job.is_open:
+            assign_job(job, tech.id, job.scheduled_for, tech.id)
         if job.status != "in_progress" and not transition_error(job, "in_progress"):
             change_job_status(job, "in_progress", actor_id=tech.id, at=data.started_at)
         error = transition_error(job, target)
@@ -499,7 +495,6 @@ def _step_failed(visit, equipment, step, given, tech, result, recorded) -> None:
             actor_id=tech.id,
             source="follow_up",
             follow_up_of_id=visit.job_id,
-            commit=False,
         )
         result.follow_up_job_id = job.id
         recorded.follow_up_jobs.append(job)

@@ -3,54 +3,34 @@
 from __future__ import annotations
 
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 
 from fieldapp.auth.access import STAFF, TECH, allow
-from fieldapp.equipment import history
 from fieldapp.equipment.services import resolve_code
-from fieldapp.errors import ServiceError
+from fieldapp.errors import Invalid, ServiceError
 from fieldapp.extensions import db
+from fieldapp.form_values import optional_id
+from fieldapp.jobs.queries import open_jobs_for
 from fieldapp.jobs.services import find_job
-from fieldapp.sops.models import SopVersion
-from fieldapp.sops.services import current_versions, suggested_version, version_of
-from fieldapp.visits.forms import visit_input_from_form
-from fieldapp.visits.models import Photo, Visit
-from fieldapp.visits.photos import photo_path
+from fieldapp.localtime import company_zone
+from fieldapp.sops.services import current_versions, suggested_version, version_by_id, version_of
+from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
+from fieldapp.visits.forms import store_uploaded_photos, visit_input_from_form
+from fieldapp.visits.models import Visit
 from fieldapp.visits.queries import blank_form_context, report_context, visit_form_context
 from fieldapp.visits.services import record_visit, start_visit
 
 bp = Blueprint("visits", __name__)
-
-
-@bp.get("/photos/<uuid:photo_id>")
-@bp.get("/photos/<uuid:photo_id>/<any(thumb):size>")
-@allow(STAFF)
-def photo(photo_id: uuid.UUID, size: str = "full"):
-    """A stored photo or its thumbnail; photos never change, so they cache for long."""
-    record = db.session.get(Photo, photo_id)
-    if record is None:
-        abort(404)
-    path = photo_path(photo_id, size, record.kind)
-    if not path.exists():
-        abort(404)
-    mimetype = record.content_type if size == "full" else "image/jpeg"
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=31536000)
-    response.cache_control.private = True
-    response.cache_control.immutable = True
-    return response
 
 
 def _own_visit(visit_id: uuid.UUID) -> Visit:
@@ -81,7 +61,7 @@ def new():
         suggested=suggested,
         visit_id=uuid.uuid4(),
         code=token,
-        open_jobs=history.open_jobs_for(equipment.id) if equipment and not job else [],
+        open_jobs=open_jobs_for(equipment.id) if equipment and not job else [],
     )
 
 
@@ -93,19 +73,19 @@ def start():
         flash("Scan the plotter's label or type its short code to start a visit.", "error")
         return redirect(url_for("equipment.scan"))
     job = find_job(request.form.get("job"))
-    version_id = request.form.get("sop_version", "")
-    version = db.session.get(SopVersion, int(version_id)) if version_id.isdigit() else None
+    version_id = optional_id(request.form.get("sop_version"))
+    version = version_by_id(version_id) if version_id else None
     visit_id = _parse_uuid(request.form.get("visit_id")) or uuid.uuid4()
     try:
-        visit = start_visit(
-            visit_id=visit_id,
-            equipment=found.equipment,
-            tech=current_user,
-            job=job,
-            sop_version=version,
-        )
+        with unit_of_work():
+            visit = start_visit(
+                visit_id=visit_id,
+                equipment=found.equipment,
+                tech=current_user,
+                job=job,
+                sop_version=version,
+            )
     except ServiceError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("visits.new", plotter=found.token, job=job.number if job else None))
     return redirect(url_for("visits.form", visit_id=visit.id))
@@ -125,26 +105,23 @@ def form(visit_id: uuid.UUID):
     visit = _own_visit(visit_id)
     if visit.status == "finished":
         return redirect(url_for("visits.report", visit_id=visit.id))
-    version = db.session.get(SopVersion, visit.sop_version_id) if visit.sop_version_id else None
+    version = visit.sop_version
     errors: dict = {}
     status = 200
     kept: dict[str, list[uuid.UUID]] = {}  # photos uploaded with this POST, re-shown on errors
     if request.method == "POST":
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        # The photos first, in their own unit of work: kept even if the visit needs fixing.
+        with unit_of_work():
+            kept, photo_errors = store_uploaded_photos(request.files, version, current_user.id)
         try:
             data = visit_input_from_form(
-                request.form,
-                request.files,
-                visit=visit,
-                version=version,
-                zone=zone,
-                tech_id=current_user.id,
-                stored=kept,
+                request.form, visit=visit, version=version, zone=company_zone(), stored=kept
             )
-            recorded = record_visit(data, tech=current_user, source="web")
+            if photo_errors:
+                raise Invalid("Some photos could not be read.", photo_errors)
+            recorded = in_unit_of_work(lambda: record_visit(data, tech=current_user, source="web"))
         except ServiceError as exc:
-            db.session.rollback()
-            errors, status = exc.fields or {"_": [exc.message]}, exc.status
+            errors, status = {**(exc.fields or {"_": [exc.message]}), **photo_errors}, exc.status
         else:
             message = "Visit saved."
             if recorded.follow_up_jobs:

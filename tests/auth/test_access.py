@@ -25,7 +25,13 @@ ACCESS = {
     "/e/{token}/label.png": (LOGIN, OK, OK, OK),
     "/e/{token}/label.svg": (LOGIN, OK, OK, OK),
     "/labels/new": (LOGIN, DENIED, OK, OK),
-    "/labels/print": (LOGIN, DENIED, OK, OK),  # with nothing chosen: a page saying how to start
+    "/labels/print": (LOGIN, DENIED, OK, OK),
+    "/labels/stocks/{stock}.css": (
+        LOGIN,
+        OK,
+        OK,
+        OK,
+    ),  # with nothing chosen: a page saying how to start
     "/labels/print.pdf": (LOGIN, DENIED, 400, 400),  # with nothing chosen there is no PDF to make
     "/healthz": (OK, OK, OK, OK),
     "/scan": (LOGIN, OK, OK, OK),
@@ -93,7 +99,7 @@ def subjects(app):
     )
     from fieldapp.equipment.services import issue_unclaimed_labels
     from fieldapp.extensions import db
-    from fieldapp.visits.photos import add_photo
+    from fieldapp.photos.services import add_photo
 
     user = factories.make_user("tech")
     plotter = factories.make_equipment()
@@ -107,6 +113,7 @@ def subjects(app):
         "customer": plotter.customer_id,
         "photo": photo.id,
         "size": "thumb",
+        "stock": "l7163",
         "visit": visit.id,
         "sop": version.sop.slug,
         "version": version.number,

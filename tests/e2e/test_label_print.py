@@ -52,14 +52,14 @@ def batch_for(stock_key: str, live_server) -> tuple[str, list[str]]:
         # A hand-picked selection in a deliberate order, plus spare unclaimed labels.
         plotters = [factories.make_equipment() for _ in range(stock.per_page - 2)]
         random.Random(7).shuffle(plotters)
-        spares = issue_unclaimed_labels(3, actor_id=None)
+        spares = factories.committed(issue_unclaimed_labels, 3, actor_id=None)
         query = "&".join(f"equipment={p.id}" for p in plotters)
         query += "&tokens=" + ",".join(label.token for label in spares)
         urls = [public_url(live_server, p.qr_token) for p in plotters]
         return query, urls + [public_url(live_server, label.token) for label in spares]
     # Roll stock: codes, as after a reprint or a batch of new labels.
     plotter = factories.make_equipment(model="imagePROGRAF TX-3100", make="Canon")
-    spares = issue_unclaimed_labels(2, actor_id=None)
+    spares = factories.committed(issue_unclaimed_labels, 2, actor_id=None)
     tokens = [plotter.qr_token] + [label.token for label in spares]
     return f"tokens={','.join(tokens)}", [public_url(live_server, t) for t in tokens]
 

@@ -54,7 +54,7 @@ def test_office_dispatches_and_hears_back_from_the_tech(live_server, browser, co
         # the message waits in the outbox and reaches the office at the next sync.
         card.get_by_role("link", name="Messages").click()
         expect(phone.get_by_role("heading", name=f"{job.number} · Messages")).to_be_visible()
-        phone.wait_for_function("navigator.serviceWorker.controller !== null")
+        phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
         context.set_offline(True)
         form = phone.locator(f'[data-message-form][data-job="{job.number}"]')
         form.get_by_label("Message to the office").fill("Trailing cable cracked at the fold")

@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from fieldapp.extensions import db
 from fieldapp.inventory.models import PartCompatibility, StockLevel, StockMovement
 from fieldapp.jobs.models import Job
-from fieldapp.visits.models import Photo, StepResult, Visit
+from fieldapp.photos.models import Photo
+from fieldapp.visits.models import StepResult, Visit
 from tests import factories
 from tests.e2e.camera import qr_video
 from tests.e2e.conftest import PHONE, launch_options, sign_in
@@ -69,7 +70,7 @@ class Phone:
     def ready_for_offline(self, *paths):
         """Wait until the worker controls the page, the pack is stored and these are cached."""
         page = self.page
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         expect(page.locator("#sync-status")).to_contain_text("Online")
         for path in paths:  # wait_for_function takes no async predicate: poll from Python
             for _ in range(300):

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from fieldapp.extensions import db
 from fieldapp.inventory.models import PartCompatibility, StockLevel
 from fieldapp.jobs.models import Job
-from fieldapp.visits.models import Photo, Visit
+from fieldapp.photos.models import Photo
+from fieldapp.visits.models import Visit
 from tests import factories
 from tests.e2e.conftest import sign_in
 from tests.scenarios import make_site

@@ -12,7 +12,7 @@ from tests import factories
 
 
 def unclaimed_token() -> str:
-    return issue_unclaimed_labels(1, actor_id=None)[0].token
+    return factories.committed(issue_unclaimed_labels, 1, actor_id=None)[0].token
 
 
 def test_scanning_an_unclaimed_label_offers_to_claim_it(client, auth):
@@ -117,7 +117,7 @@ def test_reprint_with_revoke_stops_the_old_label(client, auth):
     auth.login("tech")
     plotter = factories.make_equipment()
     old = plotter.qr_token
-    new = replace_label(plotter, revoke_old=True, actor_id=None)
+    new = factories.committed(replace_label, plotter, revoke_old=True, actor_id=None)
     assert resolve_code(old).state == "revoked"
     assert resolve_code(new.token).equipment.id == plotter.id
     response = client.get(f"/e/{old}")
@@ -130,7 +130,7 @@ def test_reprint_without_revoke_keeps_both_labels(client, auth):
     auth.login("tech")
     plotter = factories.make_equipment()
     old = plotter.qr_token
-    new = replace_label(plotter, revoke_old=False, actor_id=None)
+    new = factories.committed(replace_label, plotter, revoke_old=False, actor_id=None)
     assert resolve_code(old).state == "active" and resolve_code(new.token).state == "active"
     html = client.get(f"/e/{old}").get_data(as_text=True)
     assert "You scanned an older label" in html
@@ -143,7 +143,7 @@ def test_unclaimed_batch_limits(app):
 
     for count in (0, 301):
         with pytest.raises(Invalid):
-            issue_unclaimed_labels(count, actor_id=None)
+            factories.committed(issue_unclaimed_labels, count, actor_id=None)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QrLabel)) == 0
 
 
@@ -153,12 +153,12 @@ def test_revoking_reprint_stops_every_earlier_label(client, auth):
     auth.login("tech")
     plotter = factories.make_equipment()
     first = plotter.qr_token
-    second = replace_label(plotter, revoke_old=False, actor_id=None).token
-    newest = replace_label(plotter, revoke_old=True, actor_id=None).token
+    second = factories.committed(replace_label, plotter, revoke_old=False, actor_id=None).token
+    newest = factories.committed(replace_label, plotter, revoke_old=True, actor_id=None).token
     assert resolve_code(first).state == "revoked" and resolve_code(second).state == "revoked"
     assert resolve_code(newest).state == "active"
 
 
 def test_a_batch_of_unclaimed_labels_has_distinct_tokens(app):
-    labels = issue_unclaimed_labels(200, actor_id=None)
+    labels = factories.committed(issue_unclaimed_labels, 200, actor_id=None)
     assert len({label.token for label in labels}) == 200

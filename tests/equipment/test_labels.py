@@ -292,7 +292,7 @@ def test_svg_escapes_what_users_typed(client, auth):
 def test_unclaimed_label_says_so_and_revoked_or_unknown_is_404(app, client, auth, plotter):
     """Do unclaimed labels print, and are replaced or unknown codes refused?"""
     auth.login("office")
-    (unclaimed,) = issue_unclaimed_labels(1, actor_id=None)
+    (unclaimed,) = factories.committed(issue_unclaimed_labels, 1, actor_id=None)
     svg = client.get(f"/e/{unclaimed.token}/label.svg").get_data(as_text=True)
     (words,) = label_texts(svg)
     assert "New label — scan to link it to a plotter" in words
@@ -302,7 +302,7 @@ def test_unclaimed_label_says_so_and_revoked_or_unknown_is_404(app, client, auth
     assert decode(Image.open(io.BytesIO(png.data)))[0].text == url_for_token(unclaimed.token)
 
     old = plotter.qr_token
-    replace_label(plotter, revoke_old=True, actor_id=None)
+    factories.committed(replace_label, plotter, revoke_old=True, actor_id=None)
     for suffix in ("png", "svg"):
         assert client.get(f"/e/{old}/label.{suffix}").status_code == 404
         assert client.get(f"/e/ZZZZZZZZ/label.{suffix}").status_code == 404
@@ -349,7 +349,7 @@ def test_label_images_need_a_signed_in_user(client, plotter):
 
 
 def slot_count(html: str) -> int:
-    return html.count('class="label-slot"')
+    return html.count('class="label-slot slot-')
 
 
 def test_print_page_for_a_customer_has_every_active_plotter_at_page_size(client, auth):
@@ -360,14 +360,16 @@ def test_print_page_for_a_customer_has_every_active_plotter_at_page_size(client,
     other = factories.make_equipment()
     auth.login("office")
     html = client.get(f"/labels/print?customer={customer.id}&stock=l7163").get_data(as_text=True)
-    assert "@page { size: 210mm 297mm; margin: 0; }" in html
+    sheet = client.get("/labels/stocks/l7163.css").get_data(as_text=True)
+    assert "@page { size: 210mm 297mm; margin: 0; }" in sheet
+    assert 'href="/labels/stocks/l7163.css"' in html
     assert slot_count(html) == 4
     positions = [html.index(short_code(p.qr_token)) for p in plotters]
     assert positions == sorted(positions)
     assert short_code(retired.qr_token) not in html
     assert short_code(other.qr_token) not in html
     assert "Riverside Print Co" in html
-    assert "Download PDF" in html and "window.print()" in html
+    assert "Download PDF" in html and "data-print" in html
 
 
 def test_print_page_keeps_the_selected_order_and_pages(client, auth):
@@ -393,7 +395,7 @@ def test_print_page_refuses_bad_selections(client, auth, plotter):
     assert client.get("/labels/print?customer=99999999999999999999").status_code == 400
     assert client.get("/labels/print?tokens=ZZZZZZZZ").status_code == 404
     old = plotter.qr_token
-    replace_label(plotter, revoke_old=True, actor_id=None)
+    factories.committed(replace_label, plotter, revoke_old=True, actor_id=None)
     response = client.get(f"/labels/print?tokens={old}")
     assert response.status_code == 404
     assert "no printable label" in response.get_data(as_text=True)
@@ -448,7 +450,7 @@ def test_server_pdf_puts_each_label_where_the_stock_expects(client, auth, stock_
 @pytest.mark.parametrize("stock_key", SHEETS)
 def test_server_pdf_can_start_part_way_down_a_used_sheet(client, auth, stock_key):
     """Does start=N leave the first N-1 positions of a part-used sheet empty?"""
-    labels_ = issue_unclaimed_labels(4, actor_id=None)
+    labels_ = factories.committed(issue_unclaimed_labels, 4, actor_id=None)
     auth.login("office")
     tokens = ",".join(label.token for label in labels_)
     response = client.get(f"/labels/print.pdf?tokens={tokens}&stock={stock_key}&start=5")
@@ -572,6 +574,6 @@ def test_reprint_without_revoke_keeps_both_labels_working(client, auth, plotter)
 def test_reprint_of_an_unknown_or_unclaimed_code_is_404(client, auth):
     """Can only a plotter's label be replaced?"""
     auth.login("office")
-    (unclaimed,) = issue_unclaimed_labels(1, actor_id=None)
+    (unclaimed,) = factories.committed(issue_unclaimed_labels, 1, actor_id=None)
     assert client.post(f"/e/{unclaimed.token}/label/replace").status_code == 404
     assert client.post("/e/ZZZZZZZZ/label/replace").status_code == 404

@@ -221,7 +221,9 @@ def test_board_groups_by_status_and_filters(client, office):
     empty = client.get("/jobs?customer=nobody").get_data(as_text=True)
     assert "No jobs match these filters" in empty
     bad = client.get("/jobs?day=tomorrow").get_data(as_text=True)
-    assert "is not a date" in bad
+    assert "Enter the date as YYYY-MM-DD" in bad and "Showing every day" in bad
+    far = client.get("/jobs?day=9999-12-31").get_data(as_text=True)
+    assert "Enter a date between 2000 and 2099" in far
 
 
 def test_techs_cannot_dispatch(client, auth):

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.errors import Conflict
 from fieldapp.extensions import db
-from fieldapp.jobs.services import TRANSITIONS, change_job_status, set_job_status
+from fieldapp.jobs.services import TRANSITIONS, change_job_status
+from fieldapp.unit_of_work import unit_of_work
 from tests import factories
 
 ALL = ("new", "scheduled", "in_progress", "waiting_parts", "done", "cancelled")
@@ -19,15 +20,15 @@ ALL = ("new", "scheduled", "in_progress", "waiting_parts", "done", "cancelled")
 def test_every_transition_is_allowed_or_refused_with_a_reason(app, start, target):
     job = factories.make_job(status=start)
     if target == start or target in TRANSITIONS[start]:
-        set_job_status(job, target, actor_id=None)
+        with unit_of_work():
+            change_job_status(job, target, actor_id=None)
         assert job.status == target
         if target != start:
             assert (job.closed_at is not None) == (target in ("done", "cancelled"))
     else:
-        with pytest.raises(Conflict) as refused:
+        with pytest.raises(Conflict) as refused, unit_of_work():
             change_job_status(job, target, actor_id=None)
         assert job.number in refused.value.message
-        db.session.rollback()
         db.session.refresh(job)
         assert job.status == start
 
@@ -35,8 +36,9 @@ def test_every_transition_is_allowed_or_refused_with_a_reason(app, start, target
 def test_each_change_is_an_activity_event(app):
     tech = factories.make_user("tech")
     job = factories.make_job(status="scheduled")
-    set_job_status(job, "in_progress", actor_id=tech.id)
-    set_job_status(job, "waiting_parts", actor_id=tech.id, reason="needs parts")
+    with unit_of_work():
+        change_job_status(job, "in_progress", actor_id=tech.id)
+        change_job_status(job, "waiting_parts", actor_id=tech.id, reason="needs parts")
     events = db.session.scalars(
         sa.select(ActivityEvent)
         .where(ActivityEvent.verb == "job.status")

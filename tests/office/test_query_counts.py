@@ -11,10 +11,10 @@ from fieldapp.activity.services import record_event
 from fieldapp.extensions import db
 from fieldapp.inventory.services import record_movement
 from fieldapp.messages.models import Message
+from fieldapp.photos.services import add_photo
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sync.models import SyncOp
 from fieldapp.visits.models import StepResult, Visit
-from fieldapp.visits.photos import add_photo
 from tests import factories
 from tests.sql import count_queries
 

@@ -8,8 +8,12 @@ import io
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
+from fieldapp.csvfile import safe_cell
+from fieldapp.customers.models import Customer
 from fieldapp.errors import Invalid
+from fieldapp.extensions import db
 from fieldapp.office import reports
 from fieldapp.office.reports import DateRange
 from tests.office.dataset import CHICAGO, build
@@ -160,3 +164,35 @@ def test_empty_range_has_an_empty_state(client, auth, app):
         as_text=True
     )
     assert "Nothing in this range" in html
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(client, auth, business):
+    """A customer named like a formula (anyone who claims a label can name a plotter): is the
+    CSV cell plain text to a spreadsheet, while numbers stay numbers?"""
+    acme = db.session.scalar(sa.select(Customer).where(Customer.name == "Acme Architects"))
+    acme.name = '=HYPERLINK("http://evil.example","Acme")'
+    db.session.commit()
+    auth.login("admin")
+    response = client.get("/reports/parts-cost.csv?from=2026-02-01&to=2026-03-31")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert ['\'=HYPERLINK("http://evil.example","Acme")', "69.00", "567.00", "636.00"] in rows
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tstart", "'\tstart"),
+        ("\rstart", "'\rstart"),
+        ("-12.50", "-12.50"),
+        ("+3", "+3"),
+        ("HP DesignJet", "HP DesignJet"),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_safe_cell(value, written):
+    assert safe_cell(value) == written

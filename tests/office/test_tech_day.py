@@ -64,7 +64,11 @@ def test_an_empty_day_and_a_bad_date(client, auth, app):
     html = client.get(f"/techs/{sam.id}/day?date=2026-03-10").get_data(as_text=True)
     assert "No visits on this day" in html
     bad = client.get(f"/techs/{sam.id}/day?date=yesterday").get_data(as_text=True)
-    assert "Enter the date as YYYY-MM-DD; showing today instead." in bad
+    assert "Enter the date as YYYY-MM-DD, e.g. 2026-09-01. Showing today instead." in bad
+    for far in ("9999-12-31", "0001-01-01"):
+        response = client.get(f"/techs/{sam.id}/day?date={far}")
+        assert response.status_code == 200
+        assert "Enter a date between 2000 and 2099" in response.get_data(as_text=True)
     office = factories.make_user("office")
     assert client.get(f"/techs/{office.id}/day").status_code == 404
     assert client.get("/techs/9999/day").status_code == 404

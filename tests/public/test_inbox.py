@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
+from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
-from fieldapp.visits.models import Photo
 from tests import factories
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from PIL import Image
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.extensions import db
+from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
-from fieldapp.visits.models import Photo
 from tests import factories
 
 
@@ -97,8 +98,8 @@ def test_unknown_revoked_and_unclaimed_look_the_same(client, app):
 
     plotter = factories.make_equipment()
     old = plotter.qr_token
-    replace_label(plotter, revoke_old=True, actor_id=None)
-    unclaimed = issue_unclaimed_labels(1, actor_id=None)[0].token
+    factories.committed(replace_label, plotter, revoke_old=True, actor_id=None)
+    unclaimed = factories.committed(issue_unclaimed_labels, 1, actor_id=None)[0].token
     codes = ("ZZZZZZZZ", old, unclaimed, "not-a-code")
     pages = {code: client.get(f"/e/{code}") for code in codes}
     assert {page.status_code for page in pages.values()} == {404}
@@ -222,3 +223,55 @@ def test_request_for_an_unknown_label_is_refused(client):
 def test_retired_plotter_label_is_inactive_for_the_public(client):
     plotter = factories.make_equipment(status="retired")
     assert client.get(f"/e/{plotter.qr_token}").status_code == 404
+
+
+def _truncated_png(side: int) -> bytes:
+    """A PNG header claiming side x side pixels, cut short: cheap to send, costly to decode."""
+    buffer = io.BytesIO()
+    Image.new("L", (side, side)).save(buffer, "PNG")
+    return buffer.getvalue()[:4000]
+
+
+def _post_with_photo(client, plotter, data: bytes, **form):
+    return client.post(
+        f"/e/{plotter.qr_token}/request",
+        data={
+            "name": "Dana",
+            "phone": "555 0100",
+            "problem": "Jams a lot",
+            **form,
+            "photo": (io.BytesIO(data), "plot.png"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_failed_requests_count_toward_the_throttle(client, plotter_with_history, app):
+    """Every try costs decoding work: do refused ones count, so an attacker reaches the 429
+    after five, and is a big image refused from its header, before any pixel is decoded?"""
+    plotter, _ = plotter_with_history
+    statuses = [
+        _post_with_photo(client, plotter, _truncated_png(7000)).status_code for _ in range(6)
+    ]
+    assert statuses == [422] * 5 + [429]
+    first = _post_with_photo(client, factories.make_equipment(), _truncated_png(7000))
+    assert "too many pixels" in first.get_data(as_text=True)
+    assert app.config["PUBLIC_PHOTO_MAX_PIXELS"] < app.config["PHOTO_MAX_PIXELS"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
+
+
+def test_a_big_file_is_refused_before_decoding(client, plotter_with_history, app):
+    plotter, _ = plotter_with_history
+    app.config["PUBLIC_PHOTO_MAX_BYTES"] = 50_000
+    response = _post_with_photo(client, plotter, factories.jpeg_bytes(2000, 2000) + b"\0" * 60_000)
+    assert response.status_code == 422
+    assert "larger than" in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_in_the_name_is_refused_and_leaves_no_file(client, plotter_with_history, app):
+    """(PostgreSQL cannot store NUL.) Is the request refused cleanly, nothing stored on disk?"""
+    plotter, _ = plotter_with_history
+    response = _post_with_photo(client, plotter, factories.jpeg_bytes(), name="Da\x00na")
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 0
+    assert not [p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file()]

@@ -6,23 +6,25 @@ import pytest
 
 from fieldapp.errors import Invalid
 from fieldapp.sops.services import StepText, current_versions, publish_sop_version
+from fieldapp.unit_of_work import unit_of_work
 
 
 def _publish(slug="pm", note="First", steps=None):
-    return publish_sop_version(
-        slug,
-        title="Preventive maintenance",
-        category="preventive",
-        summary="Quarterly PM for DesignJets.",
-        steps=steps
-        or [
-            StepText("Clean the encoder strip", "IPA on a lint-free cloth.", "check"),
-            StepText("Carriage rod friction", "", "measure", unit="N"),
-            StepText("Photo of the test plot", "", "photo", required=False),
-        ],
-        change_note=note,
-        author_id=None,
-    )
+    with unit_of_work():
+        return publish_sop_version(
+            slug,
+            title="Preventive maintenance",
+            category="preventive",
+            summary="Quarterly PM for DesignJets.",
+            steps=steps
+            or [
+                StepText("Clean the encoder strip", "IPA on a lint-free cloth.", "check"),
+                StepText("Carriage rod friction", "", "measure", unit="N"),
+                StepText("Photo of the test plot", "", "photo", required=False),
+            ],
+            change_note=note,
+            author_id=None,
+        )
 
 
 def test_sop_list_and_detail_show_the_current_version(client, auth):

@@ -12,7 +12,8 @@ from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
 from fieldapp.inventory.models import StockLevel, StockMovement
 from fieldapp.jobs.models import Job
-from fieldapp.visits.models import Photo, StepResult, Visit, VisitErrorCode
+from fieldapp.photos.models import Photo
+from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 from tests import factories
 from tests.scenarios import complete_visit
 
@@ -228,3 +229,40 @@ def test_office_cannot_post_visits(client, site):
 def test_malformed_body_is_a_400(tech_client, site):
     response = tech_client.post("/api/v1/visits", data="{", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_a_tech_cannot_close_another_techs_job(client, site):
+    """A visit naming another tech's job, outcome fixed: refused, the job left as it was?"""
+    priya = factories.make_user("tech", name="Priya Natarajan")
+    client.post("/login", data={"email": priya.email, "password": factories.PASSWORD})
+    response = client.post("/api/v1/visits", json=complete_visit(site, parts=[]))
+    assert response.status_code == 422
+    assert "assigned to" in response.json["error"]["fields"]["job"][0]
+    db.session.refresh(site.job)
+    assert site.job.status == "scheduled" and counts()["Visit"] == 0
+
+
+def test_a_tech_cannot_start_a_visit_on_another_techs_job(client, site):
+    """Through the outbox: does visit.start on another tech's job leave the job alone?"""
+    priya = factories.make_user("tech")
+    client.post("/login", data={"email": priya.email, "password": factories.PASSWORD})
+    start = {
+        "id": str(uuid.uuid4()),
+        "equipment": site.plotter.qr_token,
+        "job": site.job.number,
+        "started_at": "2026-11-27T14:00:00+00:00",
+    }
+    ops = {"ops": [{"id": str(uuid.uuid4()), "type": "visit.start", "payload": start}]}
+    result = client.post("/api/v1/sync", json=ops).json["results"][0]
+    assert result["status"] == "rejected" and "not to you" in result["reason"]
+    db.session.refresh(site.job)
+    assert site.job.status == "scheduled" and counts()["Visit"] == 0
+
+
+def test_a_tech_takes_an_open_job_nobody_has(tech_client, site):
+    """An unassigned job on this plotter: starting work on it makes it the tech's."""
+    job = factories.make_job(equipment=site.plotter, status="new", scheduled_for=None)
+    response = tech_client.post("/api/v1/visits", json=complete_visit(site, job=job.number))
+    assert response.status_code == 201, response.json
+    db.session.refresh(job)
+    assert job.assigned_to_id == site.tech.id and job.status == "done"

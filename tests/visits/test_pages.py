@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from fieldapp.extensions import db
 from fieldapp.inventory.models import StockLevel
-from fieldapp.visits.models import Photo, Visit
+from fieldapp.photos.models import Photo
+from fieldapp.visits.models import Visit
 from tests import factories
 
 

@@ -1,17 +1,22 @@
-"""Photos: decoded by the server, turned upright, stripped of metadata, refused when bad."""
+"""Photo uploads: decoded by the server, turned upright, stripped of metadata, refused when
+bad, and on disk only once their row is committed."""
 
 from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from fieldapp.auth.models import User
 from fieldapp.extensions import db
-from fieldapp.visits.models import Photo
-from fieldapp.visits.photos import photo_path
+from fieldapp.photos.models import Photo
+from fieldapp.photos.services import photo_file
+from tests import factories
+from tests.auth.test_sessions import run_parallel
 
 
 @pytest.fixture
@@ -69,13 +74,13 @@ def test_rotated_exif_photo_is_stored_upright_without_exif(app, client, tech):
     photo_id, response = put(client, buffer.getvalue())
     assert response.status_code == 201
     assert (response.json["width"], response.json["height"]) == (200, 400)
-    with Image.open(photo_path(photo_id)) as stored:
+    with Image.open(photo_file(db.session.get(Photo, photo_id), "full")) as stored:
         assert stored.size == (200, 400)
         assert not stored.getexif()
         assert "exif" not in stored.info and "icc_profile" not in stored.info
         r, g, b = stored.convert("RGB").getpixel((100, 10))  # the blue edge is now on top
     assert b > 150 and r < 100
-    with Image.open(photo_path(photo_id, "thumb")) as thumb:
+    with Image.open(photo_file(db.session.get(Photo, photo_id), "thumb")) as thumb:
         assert max(thumb.size) == 320
 
 
@@ -115,3 +120,75 @@ def _jpeg(width, height) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (10, 120, 40)).save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def stored_files(app) -> list[Path]:
+    return sorted(p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file())
+
+
+def test_a_failed_request_leaves_no_file(app, client, tech, monkeypatch):
+    """Files go in place only when the row commits: a request that fails after decoding
+    (here at the commit) leaves nothing on disk, not even a temporary file."""
+
+    def refuse():
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(db.session, "commit", refuse)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    _, response = put(client, _jpeg(100, 100))
+    assert response.status_code == 500
+    monkeypatch.undo()
+    assert photo_count() == 0
+    assert stored_files(app) == []
+
+
+def test_the_pixel_limit_is_never_set_for_the_whole_process(client, tech):
+    before = Image.MAX_IMAGE_PIXELS
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")
+    _, response = put(client, buffer.getvalue(), content_type="image/png")
+    assert response.status_code == 422
+    assert before == Image.MAX_IMAGE_PIXELS
+
+
+def test_parallel_uploads_of_one_photo_id_agree(live_app):
+    """Two people (and a retry) upload to one photo id at once: does exactly one upload win,
+    with its own file, and the others get 200 (same person) or 403 (someone else)?"""
+    app, url = live_app
+    with app.app_context():
+        people = [factories.make_user("tech") for _ in range(2)]
+        emails = [person.email for person in people]
+    photo_id = uuid.uuid4()
+    colours = {emails[0]: (200, 0, 0), emails[1]: (0, 0, 200)}
+    answers: list[tuple[str, int]] = []
+
+    def upload(index: int):
+        email = emails[index % 2]
+
+        def attempt(session):
+            session.post(f"{url}/login", data={"email": email, "password": factories.PASSWORD})
+            body = factories.jpeg_bytes(320, 240, colours[email])
+            response = session.put(f"{url}/api/v1/photos/{photo_id}", data=body)
+            answers.append((email, response.status_code))
+            return response
+
+        return attempt
+
+    counter = iter(range(100))
+    statuses = run_parallel(8, lambda session: upload(next(counter))(session))
+    assert 500 not in statuses
+    winners = [email for email, status in answers if status == 201]
+    assert len(winners) == 1
+    winner = winners[0]
+    for email, status in answers:
+        if status != 201:
+            assert status == (200 if email == winner else 403)
+    with app.app_context():
+        photo = db.session.get(Photo, photo_id)
+        owner = db.session.get(User, photo.uploaded_by_id)
+        assert owner.email == winner
+        with Image.open(photo_file(photo, "full")) as stored:
+            red, _, blue = stored.convert("RGB").getpixel((10, 10))
+        assert (red > blue) == (winner == emails[0])
+        leftovers = [p for p in stored_files(app) if p.suffix == ".tmp"]
+        assert leftovers == []

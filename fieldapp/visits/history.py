@@ -18,9 +18,9 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockMovement
-from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.photos.models import Photo
 from fieldapp.sops.models import SopStep, SopVersion
-from fieldapp.visits.models import Photo, StepResult, Visit, VisitErrorCode
+from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 
 PAGE_SIZE = 10
 RECURRENCE_WINDOW = timedelta(days=90)
@@ -137,31 +137,6 @@ def _with_details(visits: list[Visit]) -> list[TimelineEntry]:
 
 
 @dataclass
-class MeterTrend:
-    latest: MeterReading | None
-    readings: list[MeterReading]
-    per_month: int | None  # average increase per 30 days over the readings shown
-
-
-def meter_trend(equipment_id: int, count: int = 8) -> MeterTrend:
-    readings = list(
-        db.session.scalars(
-            sa.select(MeterReading)
-            .where(MeterReading.equipment_id == equipment_id)
-            .order_by(MeterReading.taken_at.desc(), MeterReading.id.desc())
-            .limit(count)
-        )
-    )
-    readings.reverse()
-    per_month = None
-    if len(readings) >= 2:
-        days = (readings[-1].taken_at - readings[0].taken_at).total_seconds() / 86400
-        if days >= 1:
-            per_month = round((readings[-1].value - readings[0].value) / days * 30)
-    return MeterTrend(readings[-1] if readings else None, readings, per_month)
-
-
-@dataclass
 class PartUsage:
     sku: str
     name: str
@@ -236,17 +211,6 @@ def recurrences(equipment_id: int, now: datetime | None = None) -> list[Recurren
             found.append(Recurrence(kind, what, times[0], times[-1], len(times)))
     found.sort(key=lambda r: r.last, reverse=True)
     return found
-
-
-def open_jobs_for(equipment_id: int) -> list[Job]:
-    return list(
-        db.session.scalars(
-            sa.select(Job)
-            .where(Job.equipment_id == equipment_id, Job.status.in_(OPEN_STATUSES))
-            .options(joinedload(Job.assigned_to))
-            .order_by(Job.created_at.desc())
-        )
-    )
 
 
 def last_visit_line(entry: TimelineEntry | None) -> str | None:

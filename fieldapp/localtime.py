@@ -1,0 +1,126 @@
+"""Times as people read and type them: stored in UTC, shown and entered in the company's zone.
+
+Dates a person types are accepted only within the years the business can mean (2000-2099),
+so a typo like 9999-12-31 is a clear message, never an overflow deep in a query.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from fieldapp.errors import Invalid
+
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+DAY_HINT = "Enter the date as YYYY-MM-DD, e.g. 2026-09-01."
+
+
+def company_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def in_range(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def _out_of_range(field: str) -> Invalid:
+    return Invalid.field(field, f"Enter a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A YYYY-MM-DD value (None when empty), or Invalid naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid.field(field, DAY_HINT) from exc
+    if not in_range(day):
+        raise _out_of_range(field)
+    return day
+
+
+def parse_local_datetime(value: str | None, zone: ZoneInfo, field: str) -> datetime | None:
+    """An <input type="datetime-local"> value read in the company's zone, as UTC (None when
+    empty), or Invalid naming the field."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid.field(field, "Enter the date and time, e.g. 2026-11-28 09:30.") from exc
+    if not in_range(parsed.date()):
+        raise _out_of_range(field)
+    parsed = parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+    return parsed.astimezone(UTC)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where a local calendar day starts and ends (DST-safe)."""
+    return start_of(day, zone), start_of(day + timedelta(days=1), zone)
+
+
+def start_of(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant a local calendar day begins."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(company_zone()).strftime(fmt).replace(" 0", " ")
+
+
+def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(company_zone())
+    return value.strftime(fmt).replace(" 0", " ")
+
+
+def datetime_local(value: datetime | None) -> str:
+    """The value for an <input type="datetime-local"> in the company's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(company_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '12 days ago', 'Mar 3, 2025'."""
+    if value is None:
+        return "never"
+    now = now or datetime.now(UTC)
+    seconds = (now - value).total_seconds()
+    if seconds < 0:
+        return "in " + _span(-seconds)
+    if seconds < 60:
+        return "just now"
+    return _span(seconds) + " ago"
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h"
+    days = hours // 24
+    if days == 1:
+        return "1 day"
+    if days < 60:
+        return f"{days} days"
+    months = days // 30
+    if months < 24:
+        return f"{months} months"
+    return f"{days // 365} years"

@@ -1,0 +1,102 @@
+"""Storing photos: decode and clean the upload, add its row, stage its files (flush only)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from fieldapp.errors import Forbidden, Invalid
+from fieldapp.extensions import db
+from fieldapp.photos.images import UploadLimits, clean
+from fieldapp.photos.models import PHOTO_KINDS, Photo
+from fieldapp.photos.storage import LocalFolder, file_name
+
+_STORE = "fieldapp.photos.store"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_STORE] = LocalFolder(app.config["UPLOAD_FOLDER"])
+
+
+def store() -> LocalFolder:
+    return current_app.extensions[_STORE]
+
+
+def staff_limits() -> UploadLimits:
+    """What a signed-in person's upload may cost to decode."""
+    config = current_app.config
+    return UploadLimits(config["MAX_CONTENT_LENGTH"], config["PHOTO_MAX_PIXELS"])
+
+
+def public_limits() -> UploadLimits:
+    """Anyone can post the public request form: its photo may cost far less."""
+    config = current_app.config
+    return UploadLimits(config["PUBLIC_PHOTO_MAX_BYTES"], config["PUBLIC_PHOTO_MAX_PIXELS"])
+
+
+def add_photo(
+    data: bytes,
+    *,
+    photo_id: uuid.UUID | None = None,
+    kind: str = "photo",
+    uploaded_by_id: int | None = None,
+    caption: str = "",
+    limits: UploadLimits | None = None,
+) -> Photo:
+    """Clean the image and add its row; its files go in place when the transaction commits."""
+    if kind not in PHOTO_KINDS:
+        raise Invalid.field("kind", f"Kind must be one of: {', '.join(PHOTO_KINDS)}.")
+    image = clean(data, kind, limits or staff_limits())
+    photo = Photo(
+        id=photo_id or uuid.uuid4(),
+        kind=kind,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.full),
+        uploaded_by_id=uploaded_by_id,
+        caption=caption[:200],
+    )
+    db.session.add(photo)
+    db.session.flush()
+    files = store()
+    files.stage(db.session(), file_name(photo.id, "full", kind), image.full)
+    files.stage(db.session(), file_name(photo.id, "thumb", kind), image.thumbnail)
+    return photo
+
+
+def existing_upload(photo_id: uuid.UUID, uploaded_by_id: int) -> Photo | None:
+    """The photo already stored under this id, or None; another person's id is refused."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is not None and photo.uploaded_by_id != uploaded_by_id:
+        raise Forbidden("That photo id belongs to someone else's upload.")
+    return photo
+
+
+def put_photo(
+    photo_id: uuid.UUID, data: bytes, *, kind: str, uploaded_by_id: int
+) -> tuple[Photo, bool]:
+    """Store a photo under the id the phone chose; returns (photo, created).
+
+    Sending it again changes nothing; another person's photo id is refused, never overwritten.
+    Two uploads of one id at once: the loser's insert fails, and run again it finds the row.
+    """
+    existing = existing_upload(photo_id, uploaded_by_id)
+    if existing is not None:
+        return existing, False
+    return add_photo(data, photo_id=photo_id, kind=kind, uploaded_by_id=uploaded_by_id), True
+
+
+def photos_by_id(photo_ids) -> dict[uuid.UUID, Photo]:
+    ids = set(photo_ids)
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(Photo).where(Photo.id.in_(ids)))
+    return {photo.id: photo for photo in found}
+
+
+def photo_file(photo: Photo, size: str) -> Path:
+    return store().path(file_name(photo.id, size, photo.kind))

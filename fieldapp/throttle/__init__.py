@@ -1,0 +1,1 @@
+"""Counting attempts (sign-ins, public requests) per key, correctly under concurrency."""

@@ -1,0 +1,61 @@
+"""Field types the JSON wire formats share, bounded to what the database can hold.
+
+Every string refuses the NUL character (PostgreSQL cannot store it) and has a length; every
+integer stays within its column; every instant within the years the business can mean. A
+phone's op is then refused field by field, never by the database in the middle of a batch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import ValidationError, fields, validate
+
+from fieldapp.localtime import EARLIEST_DAY, LATEST_DAY
+
+INT32_MAX = 2**31 - 1
+EARLIEST = datetime.combine(EARLIEST_DAY, datetime.min.time(), tzinfo=UTC)
+LATEST = datetime.combine(LATEST_DAY, datetime.max.time(), tzinfo=UTC)
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ValidationError("Remove the NUL character: no field accepts it.")
+
+
+class Text(fields.String):
+    """A string of at most max_length characters (at least min_length), without NUL."""
+
+    def __init__(self, max_length: int, *, min_length: int = 0, **kwargs):
+        checks = [validate.Length(min=min_length or None, max=max_length), _no_nul]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            checks += extra if isinstance(extra, list) else [extra]
+        super().__init__(validate=checks, **kwargs)
+
+
+class Whole(fields.Integer):
+    """An integer within [minimum, maximum]; in a JSON body never a float or a string (a query
+    string, where everything is text, passes strict=False)."""
+
+    def __init__(self, minimum: int = 0, maximum: int = INT32_MAX, *, strict=True, **kwargs):
+        super().__init__(strict=strict, validate=validate.Range(minimum, maximum), **kwargs)
+
+
+class Id(Whole):
+    """A database id."""
+
+    def __init__(self, **kwargs):
+        super().__init__(1, INT32_MAX, **kwargs)
+
+
+def length_of(column) -> int:
+    """The length of a model's string column, so the wire and the database agree."""
+    return column.type.length
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time with its offset, between 2000 and 2099."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(EARLIEST, LATEST), **kwargs)
