@@ -240,6 +240,7 @@ class ScannerPage {
       return true;
     }
     // The same foreign code stays in view for many frames: say it once, not eight times a second.
+    this.viewfinder.dataset.refusals = String(Number(this.viewfinder.dataset.refusals ?? 0) + 1);
     if (session.lastRefused !== text) {
       session.lastRefused = text;
       this.viewfinder.dataset.state = "refused";

@@ -12,6 +12,7 @@ const MAX_DELAY = 5 * 60_000;
 export const SYNCED = "fieldapp:synced";
 
 let running = null;
+let queued = null;
 let timer = null;
 
 export function backoff(tries) {
@@ -52,12 +53,22 @@ async function sendBatch(ops) {
   return (await response.json()).results;
 }
 
-// force: the tech asked ("Sync now"), so ops waiting out a back-off go too.
+// force: the tech asked ("Sync now") or the phone came back online, so ops waiting out a
+// back-off go too. A forced sync asked for while a run is under way (one that may have found
+// nothing due yet) runs right after it: it is never swallowed by the run in progress.
 export function syncNow({ force = false } = {}) {
-  running ??= run(force).finally(() => {
-    running = null;
+  if (!running) {
+    running = run(force).finally(() => {
+      running = null;
+    });
+    return running;
+  }
+  if (!force) return running;
+  queued ??= running.then(() => {
+    queued = null;
+    return syncNow({ force: true });
   });
-  return running;
+  return queued;
 }
 
 async function run(force) {

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.live import LiveServer
 
@@ -92,7 +93,19 @@ def live_server(tmp_path, postgres_schema):
 
 
 def sign_in(page, base_url: str, email: str, password: str):
+    """Sign in through the form and wait until a signed-in page stands (its sync status)."""
     page.goto(f"{base_url}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sync-status")).to_be_attached()
+
+
+def click_and_wait_for_reload(page, button, timeout: float = 30_000):
+    """Click something that reloads the page, and wait until the new page stands: the old
+    page's mark is gone and a service worker controls it. No load event: on a slow machine
+    it can fire before the wait starts, or never reach a page that reloads twice."""
+    page.evaluate("() => { document.documentElement.dataset.beforeReload = 'yes'; }")
+    button.click()
+    expect(page.locator("html[data-before-reload]")).to_have_count(0, timeout=timeout)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout)

@@ -113,5 +113,4 @@ def test_office_dispatches_and_hears_back_from_the_tech(live_server, browser, co
         # Stop the dashboard's polling before the server goes away, so no request is left
         # holding a database connection when the test's engine is disposed.
         office.goto("about:blank")
-        office.wait_for_timeout(300)
         office_context.close()

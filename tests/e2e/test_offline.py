@@ -22,7 +22,7 @@ from fieldapp.photos.models import Photo
 from fieldapp.visits.models import StepResult, Visit
 from tests import factories
 from tests.e2e.camera import qr_video
-from tests.e2e.conftest import PHONE, launch_options, sign_in
+from tests.e2e.conftest import PHONE, click_and_wait_for_reload, launch_options, sign_in
 
 
 class Phone:
@@ -400,8 +400,7 @@ def test_new_app_version_while_work_is_pending_keeps_it_and_sends_it(phone, live
     banner = page.get_by_role("status").filter(has_text="A new version of FieldApp is ready.")
     expect(banner).to_be_visible()
     expect(phone.status()).to_contain_text("waiting to sync")
-    with page.expect_event("load", timeout=30_000):
-        banner.get_by_role("button", name="Reload").click()
+    click_and_wait_for_reload(page, banner.get_by_role("button", name="Reload"))
     expect(banner).to_have_count(0)
     expect(phone.status()).to_contain_text("waiting to sync")
     phone.context.unroute("**/api/v1/sync")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from fieldapp import pwa
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import click_and_wait_for_reload, sign_in
 
 PAGES_CACHE = "fieldapp-pages"
 # Installing a worker precaches the whole shell, and Chromium activates a new worker only once
@@ -276,10 +276,8 @@ def test_update_waits_for_the_user_and_keeps_pending_work(live_server, page):
     expect(banner).to_contain_text("A new version of FieldApp is ready.")
 
     banner.get_by_role("button", name="Reload", exact=True).click()
-    with page.expect_event("load", timeout=WORKER_TIMEOUT_MS):
-        banner.get_by_role("button", name="Reload anyway").click()
-    page.wait_for_function(
-        "() => navigator.serviceWorker.controller !== null", timeout=WORKER_TIMEOUT_MS
+    click_and_wait_for_reload(
+        page, banner.get_by_role("button", name="Reload anyway"), WORKER_TIMEOUT_MS
     )
     assert page.evaluate("window.notReloaded") is None
     expect(page.locator("[data-update-banner]")).to_have_count(0)
@@ -304,10 +302,8 @@ def test_old_caches_are_deleted_once_the_new_version_activates(live_server, page
     new_version = publish_new_version(live_server, page)
     banner = page.locator("[data-update-banner]")
     expect(banner).to_be_visible(timeout=WORKER_TIMEOUT_MS)
-    with page.expect_event("load", timeout=WORKER_TIMEOUT_MS):
-        banner.get_by_role("button", name="Reload", exact=True).click()
-    page.wait_for_function(
-        "() => navigator.serviceWorker.controller !== null", timeout=WORKER_TIMEOUT_MS
+    click_and_wait_for_reload(
+        page, banner.get_by_role("button", name="Reload", exact=True), WORKER_TIMEOUT_MS
     )
 
     new_shell = f"fieldapp-shell-{new_version}"

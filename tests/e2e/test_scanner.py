@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -144,7 +145,10 @@ def test_foreign_qr_is_refused_and_never_followed(live_server, launch_camera, tm
     expect(status).to_be_visible()
     expect(status).to_contain_text(text)  # what the QR said, as plain text
     expect(status.locator("img")).to_have_count(0)
-    page.wait_for_timeout(800)  # several more decodes of the same code
+    # Several more decodes of the same code, each refused again, and still no navigation.
+    expect(page.locator("[data-refusals]")).to_have_attribute(
+        "data-refusals", re.compile(r"^([5-9]|\d{2,})$")
+    )
     expect(page).to_have_url(f"{live_server.url}/scan")
     assert hosts == {"127.0.0.1"}
     assert page.title() != "1"
