@@ -31,6 +31,7 @@ from benchmarks.common import (  # noqa: E402
 )
 from benchmarks.visits import build, payload  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
+from fieldapp.unit_of_work import unit_of_work  # noqa: E402
 
 OPS = 1000
 
@@ -44,13 +45,14 @@ def batch_figures(url: str) -> None:
         from fieldapp.jobs.services import create_job
 
         customer = db.session.scalar(sa.select(Customer))
-        number = create_job(
-            customer_id=customer.id,
-            equipment_id=None,
-            problem="Bench thread",
-            actor_id=None,
-            assigned_to_id=world["tech_id"],
-        ).number
+        with unit_of_work():
+            number = create_job(
+                customer_id=customer.id,
+                equipment_id=None,
+                problem="Bench thread",
+                actor_id=None,
+                assigned_to_id=world["tech_id"],
+            ).number
     client = app.test_client()
     sign_in(client, "tech1@bench.example")
     ops = []

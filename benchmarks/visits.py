@@ -19,6 +19,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from benchmarks.common import DATA, PASSWORD, make_app, sign_in  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
+from fieldapp.unit_of_work import unit_of_work  # noqa: E402
 
 
 def build(app) -> dict:
@@ -64,7 +65,6 @@ def build(app) -> dict:
                 for n, kind in enumerate(kinds)
             ],
             author_id=None,
-            commit=False,
         )
         tokens = [
             create_equipment(
@@ -73,7 +73,6 @@ def build(app) -> dict:
                 model="DesignJet T830",
                 serial_number=f"BENCH{n:05d}",
                 actor_id=None,
-                commit=False,
             ).qr_token
             for n in range(50)
         ]
@@ -120,7 +119,8 @@ def run(url: str, count: int) -> None:
         inputs = [schema.load(payload(world, n)) for n in range(count)]
         started = time.perf_counter()
         for data in inputs:
-            record_visit(data, tech=tech)
+            with unit_of_work():  # one transaction per visit, as a request or sync op
+                record_visit(data, tech=tech)
         elapsed = time.perf_counter() - started
         print(f"  service  {count / elapsed:7.1f} visits/s  ({elapsed / count * 1000:.1f} ms each)")
     client = app.test_client()

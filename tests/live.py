@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 
 class _CountingRequests:
@@ -17,14 +18,21 @@ class _CountingRequests:
         self._changed = threading.Condition()
 
     def __call__(self, environ, start_response):
+        """Busy from the call until the server has sent the body and closed it (a static
+        file's handle included), not only until the app returns."""
         with self._changed:
             self._busy += 1
         try:
-            return self._app(environ, start_response)
-        finally:
-            with self._changed:
-                self._busy -= 1
-                self._changed.notify_all()
+            body = self._app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(body, self._done)  # closes the body first, then _done
+
+    def _done(self):
+        with self._changed:
+            self._busy -= 1
+            self._changed.notify_all()
 
     def wait_until_idle(self, timeout: float) -> bool:
         with self._changed:
