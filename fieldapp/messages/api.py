@@ -31,7 +31,7 @@ def _job_for_me(number: str) -> Job:
     return job
 
 
-def _as_dict(message: Message, job: Job, photos) -> dict:
+def _as_dict(message: Message, job: Job, photos, seen_by=()) -> dict:
     return {
         "id": message.id,
         "job": job.number,
@@ -39,6 +39,7 @@ def _as_dict(message: Message, job: Job, photos) -> dict:
         "body": message.body,
         "created_at": message.created_at,
         "photos": [photo_links(photo) for photo in photos],
+        "seen_by": [reader.user for reader in seen_by],
     }
 
 
@@ -46,12 +47,13 @@ def _as_dict(message: Message, job: Job, photos) -> dict:
 @allow(STAFF)
 @documented("A job's thread", response=ThreadSchema, tag="messages")
 def job_messages(number: str):
-    """The messages on a job, oldest first, with their photos. Office staff read every thread;
-    a tech the threads of their jobs. Reading never marks anything read."""
+    """The messages on a job, oldest first, with their photos and who has read them. Office
+    staff read every thread; a tech the threads of their jobs. Reading never marks anything
+    read."""
     job = _job_for_me(number)
     thread = job_thread(job)
     messages = [
-        _as_dict(entry.message, job, entry.photos)
+        _as_dict(entry.message, job, entry.photos, entry.seen_by)
         for entry in thread.entries
         if entry.kind == "message"
     ]

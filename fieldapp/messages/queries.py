@@ -1,4 +1,5 @@
-"""Reading job threads: the thread with what happened on the job inline, and unread counts."""
+"""Reading job threads: the thread with what happened on the job inline, who has seen each
+message, and unread counts."""
 
 from __future__ import annotations
 
@@ -73,15 +74,25 @@ def unread_total(user: User, now: datetime | None = None) -> int:
     return db.session.scalar(_unread(user, [sa.func.count()], now)) or 0
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Someone who has read a job's thread, and up to which moment (their read marker)."""
+
+    user: User
+    read_at: datetime
+
+
 @dataclass
 class ThreadEntry:
-    """One line of a thread: a message (with its photos) or something that happened."""
+    """One line of a thread: a message (with its photos and who besides its author has seen
+    it) or something that happened."""
 
     at: datetime
     kind: str  # "message" or "event"
     message: Message | None = None
     event: ActivityEvent | None = None
     photos: list[Photo] = field(default_factory=list)
+    seen_by: list[Reader] = field(default_factory=list)
 
 
 @dataclass
@@ -92,9 +103,35 @@ class Thread:
     request_photos: dict[int, list[Photo]]
     message_count: int
 
+    @property
+    def newest_message_at(self) -> datetime | None:
+        """When the newest message shown was posted: how far opening the page reads."""
+        return max((entry.at for entry in self.entries if entry.kind == "message"), default=None)
+
+
+def thread_readers(job_id: int) -> list[Reader]:
+    """Everyone's read marker on a job's thread, earliest first, in one query."""
+    rows = db.session.execute(
+        sa.select(User, ThreadRead.read_at)
+        .join(ThreadRead, ThreadRead.user_id == User.id)
+        .where(ThreadRead.job_id == job_id)
+        .order_by(ThreadRead.read_at, User.name, User.id)
+    ).all()
+    return [Reader(user, read_at) for user, read_at in rows]
+
+
+def seen_by(message: Message, readers: list[Reader]) -> list[Reader]:
+    """Who besides its author has read this message: their marker is at or past it."""
+    return [
+        reader
+        for reader in readers
+        if reader.user.id != message.author_id and reader.read_at >= message.created_at
+    ]
+
 
 def job_thread(job: Job) -> Thread:
-    """Messages, photos and the job's events in time order, plus the request it came from."""
+    """Messages (with who has seen each), photos and the job's events in time order, plus the
+    request it came from."""
     messages = list(
         db.session.scalars(
             sa.select(Message)
@@ -134,8 +171,15 @@ def job_thread(job: Job) -> Thread:
         ):
             key = photo.message_id or ("request", photo.service_request_id)
             photos.setdefault(key, []).append(photo)
+    readers = thread_readers(job.id) if messages else []
     entries = [
-        ThreadEntry(m.created_at, "message", message=m, photos=photos.get(m.id, []))
+        ThreadEntry(
+            m.created_at,
+            "message",
+            message=m,
+            photos=photos.get(m.id, []),
+            seen_by=seen_by(m, readers),
+        )
         for m in messages
     ] + [ThreadEntry(e.at, "event", event=e) for e in events]
     entries.sort(key=lambda entry: entry.at)

@@ -40,6 +40,11 @@ class MessageSchema(Schema):
     body = fields.String()
     created_at = fields.DateTime()
     photos = fields.List(fields.Nested(MessagePhotoSchema))
+    seen_by = fields.List(
+        fields.Nested(AuthorSchema),
+        dump_default=list,
+        metadata={"description": "who besides the author has read the thread past this message"},
+    )
 
 
 class MessageResultSchema(MessageSchema):

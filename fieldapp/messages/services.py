@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
 from fieldapp.auth.models import User
+from fieldapp.database import upsert
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Forbidden, Invalid
 from fieldapp.extensions import db
@@ -80,13 +81,20 @@ def post_message(
 
 
 def mark_read(job_id: int, user_id: int, at: datetime | None = None) -> None:
-    """Move the user's read marker on a thread forward (never back)."""
-    at = at or utcnow()
-    marker = db.session.get(ThreadRead, (user_id, job_id))
-    if marker is None:
-        db.session.add(ThreadRead(user_id=user_id, job_id=job_id, read_at=at))
-    elif marker.read_at < at:
-        marker.read_at = at
+    """Move the user's read marker on a thread forward (never back).
+
+    One INSERT ... ON CONFLICT, so the same thread opened in two tabs at once cannot trip
+    over the first marker's creation.
+    """
+    table = ThreadRead.__table__
+    statement = upsert(table).values(user_id=user_id, job_id=job_id, read_at=at or utcnow())
+    newer = statement.excluded.read_at
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.job_id],
+            set_={"read_at": sa.case((table.c.read_at < newer, newer), else_=table.c.read_at)},
+        )
+    )
 
 
 def post_message_with_uploads(

@@ -4,6 +4,7 @@ it read."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -33,6 +34,15 @@ def _parse_uuid(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value) if value else None
     except ValueError:
         return None
+
+
+def _parse_instant(value: str | None) -> datetime | None:
+    """An ISO time with its offset (as the page printed it), else None."""
+    try:
+        instant = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return instant if instant and instant.tzinfo else None
 
 
 @bp.route("/jobs/<int:job_id>/messages", methods=["GET", "POST"])
@@ -77,11 +87,11 @@ def thread(job_id: int):
 @bp.post("/jobs/<int:job_id>/messages/read")
 @allow(STAFF)
 def mark_read(job_id: int):
-    """Mark the thread read (the page's own button, for a browser without JavaScript)."""
+    """Mark the thread read (the page's own button, for a browser without JavaScript): up to
+    the newest message the page showed (its `at`), so one that came in since stays unread."""
     job = _job_for_me(job_id)
     with unit_of_work():
-        mark_thread_read(job, current_user)
-    target = url_for(
-        "jobs.detail" if request.form.get("from") == "job" else "messages.thread", job_id=job.id
-    )
-    return redirect(target)
+        mark_thread_read(job, current_user, _parse_instant(request.form.get("at")))
+    if current_user.is_office and request.form.get("from") == "job":
+        return redirect(url_for("jobs.detail", job_id=job.id, _anchor="thread"))
+    return redirect(url_for("messages.thread", job_id=job.id))
