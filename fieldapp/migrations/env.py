@@ -55,6 +55,7 @@ def run_migrations_online():
     engine = target_db.engine
     if engine.dialect.name == "sqlite":
         engine = transactional_sqlite_engine(engine.url)
+        conf_args.setdefault("on_version_apply", check_foreign_keys)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -84,12 +85,27 @@ def transactional_sqlite_engine(url):
     @sa.event.listens_for(engine, "connect")
     def _own_transactions(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
+        # Batch mode rebuilds a table by copying it and dropping the old one, which a
+        # referenced table refuses while foreign keys are enforced; check_foreign_keys checks
+        # the whole database instead, before each migration commits.
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def check_foreign_keys(ctx, step, heads, run_args):
+    """Refuse to commit a SQLite migration that leaves a row pointing at nothing."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"Migration {step.up_revision_id} leaves {len(broken)} broken reference(s), "
+            f"e.g. {table} row {rowid} pointing at a missing {parent} row; nothing was changed."
+        )
 
 
 if context.is_offline_mode():
