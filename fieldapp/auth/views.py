@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from fieldapp.auth import services
 from fieldapp.auth.access import ADMIN, PUBLIC, STAFF, allow
@@ -39,7 +40,7 @@ def sign_in(user: User, *, remember: bool) -> None:
     The CSRF token of the anonymous session is dropped: a token seen before sign-in (on a
     shared computer, say) must not be valid after it.
     """
-    forget_csrf_token()
+    renew_csrf_token()
     start_session(
         user,
         lasts=current_app.config["REMEMBER_COOKIE_DURATION"],
@@ -48,10 +49,13 @@ def sign_in(user: User, *, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def forget_csrf_token() -> None:
-    """Drop the CSRF token (kept in the session, cached on g): the next page gets a new one."""
+def renew_csrf_token() -> None:
+    """Replace the CSRF token (kept in the session, cached on g) in this response's session:
+    the requests a freshly signed-in phone makes at once (its pages, the service worker's
+    fetches) all find the same new token instead of each minting a rival one."""
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
+    generate_csrf()
 
 
 def remembered() -> bool:
@@ -93,7 +97,7 @@ def logout():
     with unit_of_work():
         end_session(current_user.session_key)
     logout_user()
-    forget_csrf_token()
+    renew_csrf_token()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 

@@ -229,3 +229,27 @@ def run_parallel(count: int, attempt) -> list[int]:
     for thread in threads:
         thread.join(timeout=60)
     return statuses
+
+
+def test_pages_fetched_at_once_after_sign_in_share_one_token(csrf_app):
+    """A phone just signed in fetches its pages at once (the service worker too), each with
+    the cookie the sign-in set: every page must carry a token the others' sessions accept."""
+    user = factories.make_user("tech")
+    client = csrf_app.test_client()
+    client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": factories.PASSWORD,
+            "csrf_token": page_token(client),
+        },
+    )
+    signed_in = client.get_cookie(csrf_app.config["SESSION_COOKIE_NAME"]).value
+    tokens = []
+    for path in ("/", "/sync"):  # each as the first request after the sign-in
+        client.set_cookie(csrf_app.config["SESSION_COOKIE_NAME"], signed_in)
+        tokens.append(page_token(client, path))
+    client.set_cookie(csrf_app.config["SESSION_COOKIE_NAME"], signed_in)
+    body = {"current_password": factories.PASSWORD, "new_password": "a-new-long-password"}
+    answer = client.post("/api/v1/me/password", json=body, headers={"X-CSRFToken": tokens[0]})
+    assert answer.status_code == 204
