@@ -8,9 +8,7 @@ Chromium (a cached page, and one drawn from the pack).
 from __future__ import annotations
 
 import json
-import logging
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,7 +19,6 @@ import sqlalchemy as sa  # noqa: E402
 
 from benchmarks.common import (  # noqa: E402
     DATA,
-    PASSWORD,
     ensure_large_database,
     make_app,
     parser,
@@ -29,6 +26,7 @@ from benchmarks.common import (  # noqa: E402
     sign_in,
     sqlite_url,
 )
+from benchmarks.transfer import offline_open_figures  # noqa: E402  (with the other browser figures)
 from benchmarks.visits import build, payload  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.unit_of_work import unit_of_work  # noqa: E402
@@ -104,58 +102,6 @@ def pack_figures(url: str, scale: float) -> None:
     )
     with app.app_context():
         db.engine.dispose()
-
-
-def offline_open_figures() -> None:
-    """Median time to open a plotter page with the network cut, in Chromium: pages cached by
-    an earlier visit, and pages the phone draws from the offline pack."""
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    from fieldapp.equipment.models import Equipment
-    from tests.e2e.conftest import PHONE, launch_options
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = make_app(sqlite_url(0.05))  # 500 plotters
-    ensure_large_database(app, 0.05)
-    with app.app_context():
-        tokens = list(db.session.scalars(sa.select(Equipment.qr_token).limit(40)))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    summary = "document.querySelector('[data-pack-summary]')?.textContent ?? ''"
-    try:
-        with sync_playwright() as driver:
-            browser = driver.chromium.launch(**launch_options())
-            context = browser.new_context(viewport=PHONE, is_mobile=True)
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.fill("#email", "tech1@bench.example")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
-            page.wait_for_function(f"({summary}).startsWith('Offline ready')", timeout=60_000)
-            for token in tokens[:20]:  # opened once with signal: now in the page cache
-                page.goto(f"{base}/e/{token}")
-            context.set_offline(True)
-            results = {}
-            for label, chosen, ready in (
-                ("cached page", tokens[:20], "h1"),
-                ("drawn from the pack", tokens[20:], "[data-offline-plotter] h1"),
-            ):
-                timings = []
-                for token in chosen:
-                    started = time.perf_counter()
-                    page.goto(f"{base}/e/{token}")
-                    page.wait_for_selector(ready)
-                    timings.append(time.perf_counter() - started)
-                timings.sort()
-                results[label] = timings[len(timings) // 2] * 1000
-            browser.close()
-    finally:
-        server.shutdown()
-    for label, median in results.items():
-        print(f"  plotter page offline in Chromium, {label}: median {median:.0f} ms")
 
 
 def main() -> None:

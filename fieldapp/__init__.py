@@ -14,6 +14,7 @@ from fieldapp.auth.access import guard_request
 from fieldapp.auth.sessions import load_session_user
 from fieldapp.auth.views import bp as auth_bp
 from fieldapp.cli import register_commands
+from fieldapp.compression import register_compression
 from fieldapp.config import (
     apply_production_rules,
     defaults,
@@ -42,6 +43,7 @@ from fieldapp.public.views import bp as public_bp
 from fieldapp.pwa import bp as pwa_bp
 from fieldapp.security import register_security
 from fieldapp.sops.views import bp as sops_bp
+from fieldapp.static_files import register_static_files
 from fieldapp.sync import api as sync_api  # noqa: F401
 from fieldapp.sync.views import bp as sync_bp
 from fieldapp.templating import register as register_templating
@@ -86,6 +88,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(guard_request)
     register_security(app)
+    register_static_files(app)
+    register_compression(app)
     register_templating(app)
     register_error_handlers(app)
     register_commands(app)

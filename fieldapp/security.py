@@ -46,19 +46,27 @@ def register_security(app: Flask) -> None:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
     app.before_request(refuse_nul_bytes)
-    production = app.config["ENV_NAME"] == "production"
+    required = security_headers(app.config["ENV_NAME"] == "production")
 
     @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if production:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+    def add_security_headers(response):
+        for name, value in required.items():
+            response.headers.setdefault(name, value)
         return response
+
+
+def security_headers(production: bool) -> dict[str, str]:
+    """The headers every response carries, pages and static files alike (static_files.py)."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Permissions-Policy": PERMISSIONS_POLICY,
+    }
+    if production:
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
 
 
 def refuse_nul_bytes() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.localtime import ago, datetime_local, local_date, local_time
 from fieldapp.messages.queries import unread_by_job, unread_total
+from fieldapp.pwa import shell_build
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,9 @@ def humanise(value: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    # Built once: url_for per icon would cost more than the rest of a timeline entry.
-    app.jinja_env.globals["sprite_url"] = f"{app.static_url_path}/icons/sprite.svg"
+    # Built once: url_for per icon would cost more than the rest of a timeline entry. (A
+    # development server's edits change the version; static_files serves any version there.)
+    app.jinja_env.globals["sprite_url"] = f"{shell_build(app).static_path}/icons/sprite.svg"
     app.jinja_env.globals["unread_count"] = unread_count
     app.jinja_env.filters.update(
         local_time=local_time,

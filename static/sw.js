@@ -5,9 +5,13 @@
 //   fieldapp-shell-<version>  the precache: CSS, JS, vendor, icons and the shell pages
 //   fieldapp-pages            pages seen or asked for (the pack's urls); kept across versions
 //
+// Static files live under /static/<hash of the static files>/ (BUILD.static), cached by the
+// browser for a year. A page saved by an older version names that version's files: without
+// signal, this version's copy of the same file answers for them.
+//
 // Nothing here touches IndexedDB: the outbox and the pack live there, and survive any update.
 
-const BUILD = /*BUILD*/ { version: "unbuilt", assets: [], pages: [] } /*END*/;
+const BUILD = /*BUILD*/ { version: "unbuilt", static: "/static", assets: [], pages: [] } /*END*/;
 
 const CACHE_PREFIX = "fieldapp-";
 const SHELL_CACHE = `${CACHE_PREFIX}shell-${BUILD.version}`;
@@ -18,6 +22,9 @@ const PAGE_USER_HEADER = "X-FieldApp-User";
 const OFFLINE_PAGE = "/offline";
 const OFFLINE_PLOTTER_PAGE = "/offline/plotter";
 const PLOTTER_PAGE = /^\/e\/[^/]+\/?$/;
+// A static URL, with or without a version (fieldapp/pwa.py VERSION_LENGTH hex digits).
+const STATIC_FILE = /^\/static\/(?:[0-9a-f]{12}\/)?(.+)$/;
+const PRECACHED = new Set(BUILD.assets);
 // A basement with one bar of signal: after this, a saved copy beats waiting.
 const NETWORK_TIMEOUT_MS = 3000;
 // With no saved copy the network is the only hope, but not forever.
@@ -30,13 +37,19 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const shell = await caches.open(SHELL_CACHE);
-      // "reload" skips the HTTP cache, so a new version never precaches yesterday's files.
-      await shell.addAll(BUILD.assets.map((url) => new Request(url, { cache: "reload" })));
-      // Best effort: installed from the sign-in page, the shell pages come later (shell-check).
-      await Promise.all(BUILD.pages.map((url) => fetchAndKeep(SHELL_CACHE, url)));
+      // The URLs name their content, so the HTTP cache's copies are right: files the page
+      // already loaded, or an update that changed only templates, cost no download.
+      await shell.addAll(BUILD.assets);
       // The first worker takes control at once, so the first signed-in page already works
-      // offline. Later versions wait until the user taps Reload: no page changes under a tech.
-      if (!self.registration.active) await self.skipWaiting();
+      // offline; it gets the shell pages when that page asks (shell-check). Fetched from the
+      // sign-in page they would only be refused, and their answers' cookies could land after
+      // the sign-in's own. Later versions fetch them now (best effort) and wait until the
+      // user taps Reload: no page changes under a tech.
+      if (!self.registration.active) {
+        await self.skipWaiting();
+        return;
+      }
+      await Promise.all(BUILD.pages.map((url) => fetchAndKeep(SHELL_CACHE, url)));
     })(),
   );
 });
@@ -185,11 +198,32 @@ async function staticAsset(request) {
   const shell = await caches.open(SHELL_CACHE);
   const cached = await shell.match(request, MATCH);
   if (cached) return cached;
-  const response = await fetch(request);
-  if (response.status === 200 && response.type === "basic") {
-    await shell.put(request, response.clone());
+  const sameFile = thisVersionOf(request.url);
+  if (!sameFile) {
+    const response = await fetch(request);
+    if (response.status === 200 && response.type === "basic") {
+      await shell.put(request, response.clone());
+    }
+    return response;
   }
-  return response;
+  // Another version's file: the server's answer when it comes (a newer page may need the
+  // newer file), else this version's copy, so a saved page never opens unstyled.
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    if (response.ok) return response;
+  } catch {
+    // No network, or no answer yet.
+  }
+  return (await shell.match(sameFile, MATCH)) ?? fetch(request);
+}
+
+// This version's URL of the same precached file, when url names it under another version or
+// under none (pages saved before versions); otherwise null.
+function thisVersionOf(url) {
+  const { pathname } = new URL(url);
+  const file = STATIC_FILE.exec(pathname)?.[1];
+  const current = file && `${BUILD.static}/${file}`;
+  return current && current !== pathname && PRECACHED.has(current) ? current : null;
 }
 
 // Only a whole page rendered for a signed-in user: never a redirect (to /login or
@@ -266,7 +300,7 @@ async function trimPages() {
 function lastResort() {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Offline · FieldApp</title><link rel="stylesheet" href="/static/css/app.css"></head>
+<title>Offline · FieldApp</title><link rel="stylesheet" href="${BUILD.static}/css/app.css"></head>
 <body class="bare"><main id="main"><div class="error-page"><h1>You're offline</h1>
 <p>FieldApp can't reach the server and this page isn't saved on this phone yet.</p>
 <a class="btn" href="">Try again</a></div></main></body></html>`;

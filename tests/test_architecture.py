@@ -49,7 +49,18 @@ LAYERS = [
     "office",
 ]
 EDGE_MODULES = {"views", "api", "forms", "printing", "cli", "access"}
-APP = {"__init__", "models", "cli", "templating", "home", "pwa", "api", "demo"}
+APP = {
+    "__init__",
+    "models",
+    "cli",
+    "templating",
+    "home",
+    "pwa",
+    "static_files",
+    "compression",
+    "api",
+    "demo",
+}
 # The API's shared edge (blueprint, body loading, OpenAPI) is what every feature's api uses.
 SHARED_EDGE = {"fieldapp.api"}
 

@@ -4,7 +4,8 @@
 
 import { allFor, currentUser, getPack } from "./store.js";
 
-const SPRITE = "/static/icons/sprite.svg";
+// Beside this module in the same version of the shell (/static/<version>/icons/).
+const SPRITE = new URL("../icons/sprite.svg", import.meta.url).pathname;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Pages worth a shortcut when the worker has them.
 const PAGES = [

@@ -2,7 +2,8 @@
 // version waits until they tap Reload, a page with unsaved input asks first, and nothing here
 // ever reloads by itself. Pending work lives in IndexedDB, which an update never touches.
 
-const SPRITE = "/static/icons/sprite.svg";
+// Beside this module in the same version of the shell (/static/<version>/icons/).
+const SPRITE = new URL("../icons/sprite.svg", import.meta.url).pathname;
 // Forms whose input would be lost by a reload (data-unsaved is set by the form scripts).
 const UNSAVED_INPUT = "form[data-unsaved], [data-visit-form]";
 const ASK_TIMEOUT_MS = 120_000;

@@ -7,9 +7,9 @@ import time
 
 from playwright.sync_api import expect
 
-from fieldapp import pwa
+from fieldapp import PROJECT_ROOT, pwa
 from tests import factories
-from tests.e2e.conftest import click_and_wait_for_reload, sign_in
+from tests.e2e.browser import click_and_wait_for_reload, sign_in
 
 PAGES_CACHE = "fieldapp-pages"
 # Installing a worker precaches the whole shell, and Chromium activates a new worker only once
@@ -44,7 +44,9 @@ CACHE_CONTENTS = """async () => {
   }
   return contents;
 }"""
-STORE = "import('/static/js/store.js')"
+# The modules at the URLs the pages load them from: a module at another URL runs again.
+STATIC = pwa.compute_shell_build(PROJECT_ROOT / "static", PROJECT_ROOT / "templates").static_path
+STORE = f"import('{STATIC}/js/store.js')"
 PUT_ALL = f"""async ([name, values]) => {{
   const store = await {STORE};
   for (const value of values) await store.put(name, value);
@@ -144,13 +146,13 @@ def test_signed_in_page_is_controlled_and_the_shell_is_precached(live_server, pa
 
     shell = caches_now(page)[shell_cache(live_server)]
     for url in (
-        "/static/css/app.css",
-        "/static/js/sw-register.js",
-        "/static/js/store.js",
-        "/static/js/scanner/decoder.js",
-        "/static/vendor/jsqr/jsQR.js",
-        "/static/icons/sprite.svg",
-        "/static/icons/icon-192.png",
+        f"{STATIC}/css/app.css",
+        f"{STATIC}/js/sw-register.js",
+        f"{STATIC}/js/store.js",
+        f"{STATIC}/js/scanner/decoder.js",
+        f"{STATIC}/vendor/jsqr/jsQR.js",
+        f"{STATIC}/icons/sprite.svg",
+        f"{STATIC}/icons/icon-192.png",
         "/offline",
         "/scan",
     ):
@@ -169,7 +171,7 @@ def test_offline_navigation_uses_the_cache_then_the_offline_page(live_server, pa
     expect(page.get_by_role("heading", name="Procedures")).to_be_visible()
     wait_until_cached(page, PAGES_CACHE, "/sops/")
     cached = page.evaluate(
-        "async () => (await import('/static/js/sw-register.js')).cacheUrls(['/more'])"
+        f"async () => (await import('{STATIC}/js/sw-register.js')).cacheUrls(['/more'])"
     )
     assert cached == 1
     wait_until_cached(page, PAGES_CACHE, "/more")
@@ -218,10 +220,20 @@ def test_offline_navigation_uses_the_cache_then_the_offline_page(live_server, pa
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def publish_new_version(live_server, page) -> str:
-    """Deploy a changed shell (a new version hash) and let the browser find the new worker."""
+def publish_new_version(live_server, page, *, static_files_changed=False) -> str:
+    """Deploy a changed shell (a new version hash) and let the browser find the new worker.
+    With static_files_changed, every static file moves to a new versioned URL as well."""
     build = pwa.shell_build(live_server.app)
     new = dataclasses.replace(build, version=f"{build.version[:6]}next")
+    if static_files_changed:
+        static_version = "abcdef" * 2 if build.static_version != "abcdef" * 2 else "fedcba" * 2
+        static_path = f"/static/{static_version}"
+        new = dataclasses.replace(
+            new,
+            static_version=static_version,
+            static_path=static_path,
+            assets=tuple(url.replace(build.static_path, static_path, 1) for url in build.assets),
+        )
     live_server.app.extensions[pwa.SHELL_BUILD_KEY] = new
     page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
     return new.version
@@ -315,7 +327,7 @@ def test_old_caches_are_deleted_once_the_new_version_activates(live_server, page
     assert sorted(names) == sorted([new_shell, PAGES_CACHE])
     contents = caches_now(page)
     assert "/more" in contents[PAGES_CACHE]
-    assert "/static/css/app.css" in contents[new_shell]
+    assert f"{STATIC}/css/app.css" in contents[new_shell]
     # The new worker serves the kept pages and its own precache without signal.
     context.set_offline(True)
     page.goto(f"{live_server.url}/more")
@@ -340,3 +352,46 @@ def test_another_person_signing_in_never_sees_the_first_ones_pages(live_server, 
     refetched = f"async (arg) => ((await ({CACHED_TEXT})(arg)) ?? '').includes('Priya Natarajan')"
     until(page, refetched, [shell_cache(live_server), "/offline"])
     assert "Sam Okafor" not in page.evaluate(CACHED_TEXT, [shell_cache(live_server), "/offline"])
+
+
+def test_a_page_saved_before_an_update_opens_offline_with_the_new_files(live_server, page, context):
+    """After an update that moved every static file to new URLs, does a page saved by the old
+    version still open offline styled, with its scripts and icons, from the new copies?"""
+    tech = factories.make_user("tech")
+    sign_in_controlled(page, live_server, tech)
+    page.goto(f"{live_server.url}/more")
+    wait_until_cached(page, PAGES_CACHE, "/more")
+    # Reload happens on another page, so the saved /more stays as the old version made it.
+    page.goto(f"{live_server.url}/sops/")
+    expect(page.get_by_role("heading", name="Procedures", exact=True)).to_be_visible()
+
+    new_version = publish_new_version(live_server, page, static_files_changed=True)
+    banner = page.locator("[data-update-banner]")
+    expect(banner).to_be_visible(timeout=WORKER_TIMEOUT_MS)
+    click_and_wait_for_reload(
+        page, banner.get_by_role("button", name="Reload", exact=True), WORKER_TIMEOUT_MS
+    )
+    new_shell = f"fieldapp-shell-{new_version}"
+    names = until(
+        page,
+        "async () => { const n = await caches.keys(); return n.length === 2 && n; }",
+    )
+    assert sorted(names) == sorted([new_shell, PAGES_CACHE])
+    new_static = pwa.shell_build(live_server.app).static_path
+    assert f"{new_static}/css/app.css" in caches_now(page)[new_shell]
+    assert not any(url.startswith(STATIC) for url in caches_now(page)[new_shell])
+
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/more")
+    expect(page.get_by_role("heading", name="More")).to_be_visible()
+    # The saved page names the old version's files; none of them is stored any more.
+    stylesheet = page.locator("link[rel=stylesheet]")
+    expect(stylesheet).to_have_attribute("href", f"{STATIC}/css/app.css")
+    # Styled (the bottom bar is fixed by app.css), scripts ran (the sync status is drawn),
+    # and the icon sprite answers at its old address.
+    assert page.evaluate("getComputedStyle(document.querySelector('.bottomnav')).position") == (
+        "fixed"
+    )
+    expect(page.locator("#sync-status")).to_contain_text("Offline")
+    sprite = f"{STATIC}/icons/sprite.svg"
+    assert page.evaluate("async (url) => (await fetch(url)).ok", sprite)

@@ -65,25 +65,31 @@ def test_service_worker_is_served_for_the_whole_origin(client):
 
 
 def test_service_worker_precaches_the_shell(client, app):
-    """Does the served worker carry this build's version and the whole app shell?"""
+    """Does the served worker carry this build's version and the whole app shell, at the
+    versioned static URLs the pages use?"""
     text = client.get("/sw.js").get_data(as_text=True)
     build = worker_build(text)
     assert "/*BUILD*/" not in text
-    assert build["version"] == pwa.shell_build(app).version
+    shell = pwa.shell_build(app)
+    assert build["version"] == shell.version
+    static = f"/static/{shell.static_version}"
+    assert build["static"] == static
     assets = set(build["assets"])
     every_script = {
-        "/static/" + path.relative_to(STATIC).as_posix() for path in (STATIC / "js").rglob("*.js")
+        f"{static}/{path.relative_to(STATIC).as_posix()}" for path in (STATIC / "js").rglob("*.js")
     }
     assert every_script <= assets
-    assert "/static/js/scanner/decoder.js" in assets
+    assert f"{static}/js/scanner/decoder.js" in assets
     assert {
-        "/static/css/app.css",
-        "/static/vendor/jsqr/jsQR.js",
-        "/static/icons/sprite.svg",
-        "/static/icons/icon-192.png",
-        "/static/icons/icon-maskable-512.png",
+        f"{static}/css/app.css",
+        f"{static}/vendor/jsqr/jsQR.js",
+        f"{static}/icons/sprite.svg",
+        f"{static}/icons/icon-192.png",
     } <= assets
-    assert "/static/vendor/jsqr/LICENSE" not in assets
+    assert all(url.startswith(f"{static}/") for url in assets)
+    # Licences and the install-only icons are never loaded by a page.
+    assert f"{static}/vendor/jsqr/LICENSE" not in assets
+    assert f"{static}/icons/icon-maskable-512.png" not in assets
     assert {"/offline", "/scan"} <= set(build["pages"])
     assert build["pages"] == list(pwa.OFFLINE_SHELL_PAGES)
 
@@ -150,7 +156,8 @@ def test_version_does_not_depend_on_where_the_app_is_installed(shell_copy, tmp_p
     here = pwa.compute_shell_build(static, templates)
     there = pwa.compute_shell_build(elsewhere / "static", elsewhere / "templates")
     assert there.version == here.version
-    assert there.assets == here.assets and "/static/css/app.css" in there.assets
+    assert there.static_version == here.static_version
+    assert there.assets == here.assets and f"{here.static_path}/css/app.css" in there.assets
 
 
 def test_a_new_shell_page_makes_a_new_version(shell_copy):
@@ -165,7 +172,7 @@ def test_a_new_script_is_precached(shell_copy):
     static, templates = shell_copy
     (static / "js" / "scanner" / "new-thing.js").write_text("export {};\n")
     build = pwa.compute_shell_build(static, templates)
-    assert "/static/js/scanner/new-thing.js" in build.assets
+    assert f"{build.static_path}/js/scanner/new-thing.js" in build.assets
 
 
 def test_version_is_computed_once(app, monkeypatch):
