@@ -42,6 +42,7 @@ from fieldapp.photos.views import bp as photos_bp
 from fieldapp.public.views import bp as public_bp
 from fieldapp.pwa import bp as pwa_bp
 from fieldapp.security import register_security
+from fieldapp.settings.views import bp as settings_bp
 from fieldapp.sops.views import bp as sops_bp
 from fieldapp.static_files import register_static_files
 from fieldapp.sync import api as sync_api  # noqa: F401
@@ -67,6 +68,7 @@ BLUEPRINTS = (
     jobs_bp,
     messages_bp,
     office_bp,
+    settings_bp,
     pwa_bp,
     sync_bp,
     api,

@@ -1,7 +1,7 @@
 """Every feature's models, imported so Alembic and the app see one metadata."""
 
 from fieldapp.activity.models import ActivityEvent
-from fieldapp.auth.models import LoginAttempt, User
+from fieldapp.auth.models import LoginAttempt, User, UserSession
 from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.inventory.models import (
@@ -15,8 +15,10 @@ from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message, ThreadRead
 from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
+from fieldapp.settings.models import Setting
 from fieldapp.sops.models import Sop, SopStep, SopTraining, SopVersion
 from fieldapp.sync.models import SyncOp
+from fieldapp.throttle.models import ThrottleCounter
 from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Photo",
     "QrLabel",
     "ServiceRequest",
+    "Setting",
     "Sop",
     "SopStep",
     "SopTraining",
@@ -41,8 +44,10 @@ __all__ = [
     "StockLocation",
     "StockMovement",
     "SyncOp",
+    "ThrottleCounter",
     "ThreadRead",
     "User",
+    "UserSession",
     "Visit",
     "VisitErrorCode",
 ]

@@ -40,6 +40,7 @@ OFFICE_NAV = (
     NavItem("equipment.scan", "Scan", "scan"),
 )
 ADMIN_NAV = (NavItem("auth.user_list", "Users", "users"),)
+SETTINGS_NAV = (NavItem("settings.index", "Settings", "edit"),)
 
 
 # Where each role's unread job-thread count shows in the navigation.
@@ -53,7 +54,7 @@ def navigation() -> list[NavItem]:
     if current_user.role == "tech":
         items = TECH_NAV
     else:
-        items = OFFICE_NAV + (ADMIN_NAV if current_user.is_admin else ())
+        items = OFFICE_NAV + (ADMIN_NAV if current_user.is_admin else ()) + SETTINGS_NAV
     views = current_app.view_functions
     items = [item for item in items if item.endpoint in views]
     unread = unread_messages()
@@ -108,6 +109,13 @@ def money(cents: int | None) -> str:
     return f"{sign}${abs(cents) / 100:,.2f}"
 
 
+def reading(value: float | None) -> str:
+    """A measured value as a tech wrote it: 38703.0 -> 38,703; 3.350 -> 3.35."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -127,6 +135,7 @@ def register(app: Flask) -> None:
         datetime_local=datetime_local,
         ago=ago,
         money=money,
+        reading=reading,
         humanise=humanise,
     )
 

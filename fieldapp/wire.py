@@ -14,20 +14,27 @@ from marshmallow import ValidationError, fields, validate
 from fieldapp.localtime import EARLIEST_DAY, LATEST_DAY
 
 INT32_MAX = 2**31 - 1
+# The messages every length and range check gives, here and on the phone (visits/rules.py).
+TOO_LONG = "Keep it to {max:,} characters or fewer."
+WHOLE_RANGE = "Enter a whole number from {min:,} to {max:,}."
+EMPTY = "Fill this in."
+NUL_MESSAGE = "Remove the NUL character: no field accepts it."
 EARLIEST = datetime.combine(EARLIEST_DAY, datetime.min.time(), tzinfo=UTC)
 LATEST = datetime.combine(LATEST_DAY, datetime.max.time(), tzinfo=UTC)
 
 
 def _no_nul(value: str) -> None:
     if "\x00" in value:
-        raise ValidationError("Remove the NUL character: no field accepts it.")
+        raise ValidationError(NUL_MESSAGE)
 
 
 class Text(fields.String):
     """A string of at most max_length characters (at least min_length), without NUL."""
 
     def __init__(self, max_length: int, *, min_length: int = 0, **kwargs):
-        checks = [validate.Length(min=min_length or None, max=max_length), _no_nul]
+        checks = [validate.Length(max=max_length, error=TOO_LONG), _no_nul]
+        if min_length:
+            checks.append(validate.Length(min=min_length, error=EMPTY))
         extra = kwargs.pop("validate", None)
         if extra is not None:
             checks += extra if isinstance(extra, list) else [extra]
@@ -39,7 +46,8 @@ class Whole(fields.Integer):
     string, where everything is text, passes strict=False)."""
 
     def __init__(self, minimum: int = 0, maximum: int = INT32_MAX, *, strict=True, **kwargs):
-        super().__init__(strict=strict, validate=validate.Range(minimum, maximum), **kwargs)
+        checks = validate.Range(minimum, maximum, error=WHOLE_RANGE)
+        super().__init__(strict=strict, validate=checks, **kwargs)
 
 
 class Id(Whole):

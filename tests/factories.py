@@ -191,6 +191,27 @@ def make_sop(slug: str = "repair", category: str = "repair"):
         )
 
 
+def make_meter_sop():
+    """A published PM procedure whose second step is the plotter's meter reading."""
+    from fieldapp.sops.services import StepText, publish_sop_version
+
+    with unit_of_work():
+        return publish_sop_version(
+            "pm",
+            title="Preventive maintenance",
+            category="preventive",
+            summary="",
+            steps=[
+                StepText("Clean the encoder strip", "", "check"),
+                StepText(
+                    "Record the meter reading", "Usage report.", "measure", unit="ft²", meter=True
+                ),
+            ],
+            change_note="",
+            author_id=None,
+        )
+
+
 def stock(part, location, quantity: int):
     """Put quantity of part into location through the ledger."""
     from fieldapp.inventory.services import record_movement

@@ -42,6 +42,7 @@ LAYERS = [
     "sops",
     "inventory",
     "jobs",
+    "settings",
     "public",
     "visits",
     "messages",

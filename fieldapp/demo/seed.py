@@ -288,6 +288,7 @@ class _DemoBusiness:
                 manufacturer=pseed.manufacturer,
                 manufacturer_part_number=pseed.mpn,
                 category=pseed.category,
+                consumable=pseed.category == "consumable",
                 unit_cost_cents=pseed.cost_cents,
                 reorder_point=pseed.reorder_point,
                 compatible=[

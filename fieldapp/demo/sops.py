@@ -150,6 +150,7 @@ REPAIR = SopText(
             "the plotter cannot print, skip the step and say why in the note.",
             "measure",
             unit=METER_UNIT,
+            meter=True,
         ),
         StepText(
             "Reproduce the fault and photograph the test plot before the repair",
@@ -241,6 +242,7 @@ PREVENTIVE = SopText(
             "information. Epson: maintenance box life from the status sheet.",
             "measure",
             unit=METER_UNIT,
+            meter=True,
         ),
         StepText(
             "Print a test plot before any cleaning and photograph it",

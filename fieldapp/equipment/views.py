@@ -20,6 +20,7 @@ from fieldapp.public.views import public_plotter_page
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits import history
 from fieldapp.visits.queries import history_summaries, visits_in_progress
+from fieldapp.visits.services import procedure_kinds
 
 bp = Blueprint("equipment", __name__)
 
@@ -82,6 +83,7 @@ def plotter_page(found: Scan):
         parts=history.parts_used(equipment.id),
         hints=history.recurrences(equipment.id),
         jobs=open_jobs_for(equipment.id),
+        procedure_kinds=procedure_kinds(),
         old_label=found.token != equipment.qr_token,
         my_visit=next(
             (v for v in visits_in_progress(current_user.id) if v.equipment_id == equipment.id),

@@ -52,6 +52,8 @@ class Part(db.Model):
     unit_cost_cents: Mapped[int] = mapped_column(default=0)
     reorder_point: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # Wipes, swabs, cleaning kits: used on every visit, so using one again is no warning sign.
+    consumable: Mapped[bool] = mapped_column(default=False)
 
     compatible: Mapped[list[PartCompatibility]] = relationship(
         back_populates="part", cascade="all, delete-orphan", order_by="PartCompatibility.model"
@@ -134,3 +136,9 @@ class StockMovement(db.Model):
     part: Mapped[Part] = relationship()
     location: Mapped[StockLocation] = relationship()
     actor: Mapped[User | None] = relationship()
+
+
+def used_on_visits() -> sa.ColumnElement[bool]:
+    """The ledger lines that make up what visits used: their uses, and the returns that a
+    correction of a visit wrote (so the sum is what the visit used in the end)."""
+    return StockMovement.kind.in_(("use", "return")) & StockMovement.visit_id.is_not(None)

@@ -17,6 +17,8 @@ from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
 
 SOURCES = ("van", "warehouse")
+NO_VAN = "You have no van set up; ask the office to add it under Parts."
+NO_WAREHOUSE = "There is no warehouse set up; ask the office to add it under Parts."
 
 
 def van_of(tech_id: int) -> StockLocation | None:
@@ -33,8 +35,7 @@ def location_for(source: str, tech_id: int) -> StockLocation:
     """The tech's van or the warehouse, as a part's "from" in a visit names it."""
     location = van_of(tech_id) if source == "van" else warehouse()
     if location is None:
-        where = "You have no van set up" if source == "van" else "There is no warehouse set up"
-        raise Invalid.field("from", f"{where}; ask the office to add it under Parts.")
+        raise Invalid.field("from", NO_VAN if source == "van" else NO_WAREHOUSE)
     return location
 
 
@@ -181,13 +182,19 @@ def transfer(
 
 
 def return_part(
-    part: Part, location: StockLocation, quantity: int, *, actor_id: int, reason: str
+    part: Part,
+    location: StockLocation,
+    quantity: int,
+    *,
+    actor_id: int,
+    reason: str,
+    visit_id: uuid.UUID | None = None,
 ) -> StockMovement:
     """Parts coming back into a location (unused after a visit, or back from a customer)."""
     if quantity <= 0:
         raise Invalid.field("quantity", "Return a quantity of 1 or more.")
     movement, _ = record_movement(
-        part, location, quantity, "return", actor_id=actor_id, reason=reason
+        part, location, quantity, "return", actor_id=actor_id, reason=reason, visit_id=visit_id
     )
     return movement
 

@@ -18,7 +18,13 @@ from fieldapp.activity.queries import FEED_SIZE, latest_events
 from fieldapp.auth.models import User
 from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
-from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
+from fieldapp.inventory.models import (
+    Part,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    used_on_visits,
+)
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.jobs.queries import PRIORITY_RANK
 from fieldapp.localtime import day_bounds
@@ -341,8 +347,9 @@ def tech_day(tech: User, day: date, now: datetime, zone: ZoneInfo) -> TechDay:
                 -sa.func.sum(StockMovement.quantity * StockMovement.unit_cost_cents),
             )
             .join(Part, Part.id == StockMovement.part_id)
-            .where(StockMovement.visit_id.in_(ids), StockMovement.kind == "use")
+            .where(StockMovement.visit_id.in_(ids), used_on_visits())
             .group_by(StockMovement.visit_id, Part.sku, Part.name)
+            .having(sa.func.sum(StockMovement.quantity) != 0)
             .order_by(Part.name)
         ):
             parts.setdefault(visit_id, []).append(PartLine(sku, name, int(quantity), int(cost)))

@@ -23,7 +23,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
-from fieldapp.inventory.models import StockMovement
+from fieldapp.inventory.models import StockMovement, used_on_visits
 from fieldapp.jobs.models import Job
 from fieldapp.localtime import parse_day, start_of
 from fieldapp.messages.models import Message
@@ -371,7 +371,7 @@ def parts_cost(span: DateRange, zone: ZoneInfo) -> Report:
         .join(Visit, Visit.id == StockMovement.visit_id)
         .join(Equipment, Equipment.id == Visit.equipment_id)
         .join(Customer, Customer.id == Equipment.customer_id)
-        .where(StockMovement.kind == "use", in_buckets(StockMovement.at, months))
+        .where(used_on_visits(), in_buckets(StockMovement.at, months))
     )
     cost: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
     for bucket, customer_id, name, _, amount in _grouped(

@@ -90,6 +90,24 @@ def put_photo(
     return add_photo(data, photo_id=photo_id, kind=kind, uploaded_by_id=uploaded_by_id), True
 
 
+def remove_photo(photo: Photo) -> None:
+    """Delete a photo and, once that commits, its files (one added by mistake)."""
+    files = store()
+    for size in ("full", "thumb"):
+        files.remove_after_commit(db.session(), file_name(photo.id, size, photo.kind))
+    db.session.delete(photo)
+
+
+def discard_upload(photo_id: uuid.UUID, user_id: int) -> bool:
+    """The phone no longer needs a photo it uploaded (taken off a visit before saving it, or
+    the visit discarded): removed unless it is already part of something. True if removed."""
+    photo = existing_upload(photo_id, user_id)
+    if photo is None or photo.is_attached:
+        return False
+    remove_photo(photo)
+    return True
+
+
 def photos_by_id(photo_ids) -> dict[uuid.UUID, Photo]:
     ids = set(photo_ids)
     if not ids:

@@ -3,7 +3,8 @@
 A file is first written under a unique temporary name beside its final place ("staged").
 When the session's transaction commits, staged files are moved into place; when it ends
 any other way, they are deleted. So a request that fails leaves nothing on disk, and of two
-uploads racing for one photo id only the one whose row committed puts its file in place.
+uploads racing for one photo id only the one whose row committed puts its file in place. A
+photo removed loses its files only when the removal commits.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _STAGED = "fieldapp.photos.staged"
 
 @dataclass(frozen=True)
 class StagedFile:
-    temporary: Path
+    temporary: Path | None  # None: the final file goes away at the commit
     final: Path
 
 
@@ -45,6 +46,10 @@ class LocalFolder:
         temporary.write_bytes(data)
         session.info.setdefault(_STAGED, []).append(StagedFile(temporary, final))
 
+    def remove_after_commit(self, session: Session, name: str) -> None:
+        """Delete the file for name once session commits (kept if it rolls back)."""
+        session.info.setdefault(_STAGED, []).append(StagedFile(None, self.path(name)))
+
 
 def file_name(photo_id: uuid.UUID, size: str, kind: str) -> str:
     """The stored name of a photo's full image or thumbnail; signatures keep PNG."""
@@ -57,9 +62,12 @@ def file_name(photo_id: uuid.UUID, size: str, kind: str) -> str:
 def _publish_staged(session: Session) -> None:
     for staged in session.info.pop(_STAGED, []):
         try:
-            os.replace(staged.temporary, staged.final)
+            if staged.temporary is None:
+                staged.final.unlink(missing_ok=True)
+            else:
+                os.replace(staged.temporary, staged.final)
         except OSError:
-            log.exception("could not move %s into place", staged.final)
+            log.exception("could not put %s in place or remove it", staged.final)
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
@@ -68,4 +76,5 @@ def _discard_staged(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return
     for staged in session.info.pop(_STAGED, []):
-        staged.temporary.unlink(missing_ok=True)
+        if staged.temporary is not None:
+            staged.temporary.unlink(missing_ok=True)

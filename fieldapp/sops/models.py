@@ -64,6 +64,7 @@ class SopStep(db.Model):
         one_of("kind", STEP_KINDS),
         sa.UniqueConstraint("version_id", "position", name="uq_sop_steps_version_id_position"),
         sa.CheckConstraint("position >= 1", name="position_positive"),
+        sa.CheckConstraint("NOT meter OR kind = 'measure'", name="meter_is_measure"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +75,8 @@ class SopStep(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     required: Mapped[bool] = mapped_column(default=True)
     unit: Mapped[str] = mapped_column(sa.String(20), default="")
+    # A measure step whose value is the plotter's meter reading: the visit asks for it once.
+    meter: Mapped[bool] = mapped_column(default=False)
 
     version: Mapped[SopVersion] = relationship(back_populates="steps")
 

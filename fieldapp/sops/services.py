@@ -21,6 +21,7 @@ class StepText:
     kind: str
     required: bool = True
     unit: str = ""
+    meter: bool = False  # its value is the plotter's meter reading
 
 
 def publish_sop_version(
@@ -50,6 +51,10 @@ def publish_sop_version(
             errors[f"steps.{index}.kind"] = [f"Kind must be one of: {', '.join(STEP_KINDS)}."]
         if not step.title.strip():
             errors[f"steps.{index}.title"] = ["Each step needs a title."]
+        if step.meter and step.kind != "measure":
+            errors[f"steps.{index}.meter"] = ["Only a measure step can be the meter reading."]
+    if sum(step.meter for step in steps) > 1:
+        errors["steps"] = ["Only one step can be the meter reading."]
     if errors:
         raise Invalid("The SOP is not complete.", errors)
 
@@ -79,6 +84,7 @@ def publish_sop_version(
             kind=step.kind,
             required=step.required,
             unit=step.unit,
+            meter=step.meter,
         )
         for position, step in enumerate(steps, start=1)
     )

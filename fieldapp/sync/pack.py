@@ -23,6 +23,8 @@ from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.jobs.queries import open_jobs_for_tech
 from fieldapp.sops.services import current_versions
 from fieldapp.visits.models import Visit, VisitErrorCode
+from fieldapp.visits.rules import visit_rules
+from fieldapp.visits.services import procedure_kinds
 
 LAST_VISITS = 3
 SUMMARY_CHARS = 160
@@ -64,6 +66,7 @@ def build_pack(user: User) -> dict:
                         "kind": step.kind,
                         "required": step.required,
                         "unit": step.unit,
+                        "meter": step.meter,
                     }
                     for step in version.steps
                 ],
@@ -72,6 +75,8 @@ def build_pack(user: User) -> dict:
         ],
         "parts": _parts(),
         "van": _van(user),
+        "has_van": van_of(user.id) is not None,
+        "rules": visit_rules(procedure_kinds()),
         "urls": _urls(user, versions, jobs),
     }
 

@@ -29,6 +29,7 @@ class OpResultSchema(Schema):
     status = fields.String(metadata={"enum": ["applied", "duplicate", "rejected"]})
     reason = fields.String()
     fields_ = fields.Dict(data_key="fields")
+    data = fields.Dict(metadata={"description": "what an applied op led to (a visit's job)"})
 
 
 class SyncResponseSchema(Schema):
@@ -75,3 +76,14 @@ class LabelClaimSchema(Schema):
     token = Text(CODE_LENGTH, min_length=1, required=True)
     equipment_id = Id(load_default=None, allow_none=True)
     new_equipment = fields.Nested(NewEquipmentSchema, load_default=None, allow_none=True)
+
+
+class PhotoDiscardSchema(Schema):
+    """Photos the phone uploaded and no longer needs (taken off a visit, or its visit
+    discarded); those already part of something are kept."""
+
+    photos = fields.List(fields.UUID(), required=True, validate=validate.Length(max=100))
+
+
+class VisitRefSchema(Schema):
+    id = fields.UUID(required=True)

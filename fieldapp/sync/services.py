@@ -23,13 +23,20 @@ from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
 from fieldapp.jobs.services import change_job_status, check_may_act_on, find_job
 from fieldapp.messages.services import mark_thread_read, post_message
+from fieldapp.photos.services import discard_upload
 from fieldapp.sops.services import version_of
 from fieldapp.sync import schemas
 from fieldapp.sync.models import SyncOp
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
 from fieldapp.visits.models import Visit
 from fieldapp.visits.schemas import VisitInputSchema
-from fieldapp.visits.services import record_visit, start_visit
+from fieldapp.visits.services import (
+    Recorded,
+    abandon_visit,
+    amend_visit,
+    record_visit,
+    start_visit,
+)
 
 log = logging.getLogger("fieldapp.sync")
 
@@ -78,10 +85,43 @@ def _visit_start(payload: dict, user: User) -> str:
     return "applied"
 
 
-def _visit_record(payload: dict, user: User) -> str:
+def _visit_record(payload: dict, user: User) -> tuple[str, dict]:
     data = VisitInputSchema().load(payload)
     recorded = record_visit(data, tech=user, source="sync")
-    return "duplicate" if recorded.duplicate else "applied"
+    return ("duplicate" if recorded.duplicate else "applied"), _visit_outcome(recorded)
+
+
+def _visit_amend(payload: dict, user: User) -> tuple[str, dict]:
+    recorded = amend_visit(VisitInputSchema().load(payload), tech=user)
+    return "applied", _visit_outcome(recorded)
+
+
+def _visit_outcome(recorded: Recorded) -> dict:
+    """What the phone tells the tech once the visit is in: where the job went, and the
+    follow-up jobs the visit opened."""
+    job = recorded.visit.job
+    return {
+        "job": job.number if job else None,
+        "job_status": job.status if job else None,
+        "job_note": recorded.job_note,
+        "follow_up_jobs": [job.number for job in recorded.follow_up_jobs],
+    }
+
+
+def _visit_abandon(payload: dict, user: User) -> str:
+    """The tech discarded a visit on the phone: its start on the server goes too."""
+    visit = db.session.get(Visit, schemas.VisitRefSchema().load(payload)["id"])
+    if visit is None or visit.status != "in_progress":
+        return "duplicate"  # never started here, or already finished: nothing to undo
+    abandon_visit(visit, tech=user)
+    return "applied"
+
+
+def _photo_discard(payload: dict, user: User) -> str:
+    data = schemas.PhotoDiscardSchema().load(payload)
+    for photo_id in data["photos"]:
+        discard_upload(photo_id, user.id)
+    return "applied"
 
 
 def _job_status(payload: dict, user: User) -> str:
@@ -122,9 +162,12 @@ def _label_claim(payload: dict, user: User) -> str:
     return "applied"
 
 
-HANDLERS: dict[str, Callable[[dict, User], str]] = {
+HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "visit.start": _visit_start,
     "visit.record": _visit_record,
+    "visit.amend": _visit_amend,
+    "visit.abandon": _visit_abandon,
+    "photo.discard": _photo_discard,
     "job.status": _job_status,
     "message.post": _message_post,
     "thread.read": _thread_read,
@@ -166,9 +209,10 @@ def _apply(op: Op, user: User) -> dict:
     handler = HANDLERS.get(op.type)
     if handler is None:
         raise Invalid.field("type", f"Unknown operation “{op.type}”.")
-    status = handler(op.payload, user)
+    answer = handler(op.payload, user)
+    status, data = answer if isinstance(answer, tuple) else (answer, None)
     _remember(op, user, "applied")
-    return _result(op, status)
+    return _result(op, status, data=data)
 
 
 def _explain(exc: Exception) -> tuple[str, dict]:
@@ -212,10 +256,14 @@ def _remember(op: Op, user: User, result: str, reason: str = "") -> None:
         known.result, known.reason = result, reason[:400]
 
 
-def _result(op: Op, status: str, reason: str = "", fields: dict | None = None) -> dict:
+def _result(
+    op: Op, status: str, reason: str = "", fields: dict | None = None, data: dict | None = None
+) -> dict:
     result = {"id": str(op.id), "status": status}
     if reason:
         result["reason"] = reason
     if fields:
         result["fields"] = fields
+    if data:
+        result["data"] = data
     return result

@@ -14,6 +14,7 @@ from fieldapp.localtime import parse_local_datetime
 from fieldapp.photos.services import add_photo
 from fieldapp.sops.models import SopVersion
 from fieldapp.visits.models import Visit
+from fieldapp.visits.rules import message
 from fieldapp.visits.services import PartInput, StepInput, VisitInput
 
 
@@ -70,12 +71,14 @@ def visit_input_from_form(
         if not status:
             continue
         value = None
-        raw = form.get(prefix + "value", "").strip().replace(",", ".")
+        # A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2).
+        typed = "".join(form.get(prefix + "value", "").split())
+        raw = typed.replace(",", "") if step.meter else typed.replace(",", ".", 1)
         if raw:
             try:
                 value = float(raw)
             except ValueError:
-                errors[f"step-{step.id}"] = [f"“{raw}” is not a number."]
+                errors[f"step-{step.id}"] = [message("not_a_number", value=raw)]
         photo_id = (stored.get(f"step-{step.id}") or [None])[0] or _uuid(
             form.get(prefix + "photo-id")
         )
@@ -122,7 +125,7 @@ def visit_input_from_form(
         except Invalid as exc:
             errors.update(exc.fields)
         if times.get(name) is None and name not in errors:
-            errors[name] = ["Enter a date and time."]
+            errors[name] = [message("no_time")]
     if errors:
         raise Invalid("Some fields need attention.", errors)
     return VisitInput(

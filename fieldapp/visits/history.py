@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
-from fieldapp.inventory.models import Part, StockMovement
+from fieldapp.inventory.models import Part, StockMovement, used_on_visits
 from fieldapp.photos.models import Photo
 from fieldapp.sops.models import SopStep, SopVersion
 from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
@@ -111,8 +111,9 @@ def _with_details(visits: list[Visit]) -> list[TimelineEntry]:
     for visit_id, sku, name, quantity in db.session.execute(
         sa.select(StockMovement.visit_id, Part.sku, Part.name, -sa.func.sum(StockMovement.quantity))
         .join(Part, Part.id == StockMovement.part_id)
-        .where(StockMovement.visit_id.in_(ids), StockMovement.kind == "use")
+        .where(StockMovement.visit_id.in_(ids), used_on_visits())
         .group_by(StockMovement.visit_id, Part.sku, Part.name)
+        .having(sa.func.sum(StockMovement.quantity) != 0)
         .order_by(Part.name)
     ):
         entries[visit_id].parts.append(PartLine(sku, name, int(quantity)))
@@ -157,8 +158,9 @@ def parts_used(equipment_id: int) -> list[PartUsage]:
         )
         .join(Part, Part.id == StockMovement.part_id)
         .join(Visit, Visit.id == StockMovement.visit_id)
-        .where(Visit.equipment_id == equipment_id, StockMovement.kind == "use")
+        .where(Visit.equipment_id == equipment_id, used_on_visits())
         .group_by(Part.sku, Part.name)
+        .having(sa.func.sum(StockMovement.quantity) != 0)
         .order_by(sa.func.max(StockMovement.at).desc())
     ).all()
     return [PartUsage(sku, name, int(qty), times, last) for sku, name, qty, times, last in rows]
@@ -200,6 +202,8 @@ def recurrences(equipment_id: int, now: datetime | None = None) -> list[Recurren
             Visit.equipment_id == equipment_id,
             Visit.started_at >= since,
             StockMovement.kind == "use",
+            # Wipes and swabs are used on every visit: fitting them again is no warning.
+            Part.consumable.is_(False),
         )
     ):
         note("part", name, job_id, visit_id, at)

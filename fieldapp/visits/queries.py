@@ -5,18 +5,27 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import request
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
-from fieldapp.inventory.models import Part, PartCompatibility, StockLevel, StockMovement
+from fieldapp.inventory.models import (
+    Part,
+    PartCompatibility,
+    StockLevel,
+    StockMovement,
+    used_on_visits,
+)
+from fieldapp.inventory.queries import parts_used_on
 from fieldapp.inventory.services import van_of
+from fieldapp.localtime import datetime_local
 from fieldapp.photos.models import Photo
 from fieldapp.sops.models import SopStep, SopVersion
 from fieldapp.visits.models import OUTCOME_LABELS, StepResult, Visit, VisitErrorCode
-from fieldapp.visits.services import last_meter_reading
+from fieldapp.visits.rules import visit_rules
+from fieldapp.visits.services import last_meter_reading, procedure_kinds
 
 
 def parts_for_model(model: str, tech_id: int) -> tuple[list[dict], list[dict]]:
@@ -44,10 +53,16 @@ def parts_for_model(model: str, tech_id: int) -> tuple[list[dict], list[dict]]:
 
 
 def visit_form_context(
-    visit: Visit, version: SopVersion | None, errors: dict, kept: dict[str, list[uuid.UUID]]
+    visit: Visit,
+    version: SopVersion | None,
+    errors: dict,
+    kept: dict[str, list[uuid.UUID]],
+    form,
+    posted: bool,
 ) -> dict:
+    """The visit page of a started visit: its form as posted (or empty), the parts that fit,
+    the last meter reading and the rules the phone checks before it saves."""
     compatible, others = parts_for_model(visit.equipment.model, visit.tech_id)
-    form = request.form
     kept_photos = [str(p) for p in kept.get("photos", [])] + form.getlist("photo-id")
     return {
         "visit": visit,
@@ -56,13 +71,16 @@ def visit_form_context(
         "version": version,
         "errors": errors,
         "form": form,
-        "posted": request.method == "POST",
+        "posted": posted,
         "kept": {key: [str(v) for v in values] for key, values in kept.items()},
         "kept_photos": kept_photos,
         "compatible_parts": compatible,
         "other_parts": others,
         "last_meter": last_meter_reading(visit.equipment_id, excluding_visit=visit.id),
         "outcomes": OUTCOME_LABELS,
+        "rules": visit_rules(procedure_kinds()),
+        "has_van": van_of(visit.tech_id) is not None,
+        "signature": signature_of(visit) if visit.status == "finished" else None,
         "now": utcnow(),
     }
 
@@ -86,7 +104,7 @@ def report_context(visit: Visit) -> dict:
     parts = db.session.execute(
         sa.select(Part.sku, Part.name, -sa.func.sum(StockMovement.quantity))
         .join(Part, Part.id == StockMovement.part_id)
-        .where(StockMovement.visit_id == visit.id, StockMovement.kind == "use")
+        .where(StockMovement.visit_id == visit.id, used_on_visits())
         .group_by(Part.sku, Part.name)
         .order_by(Part.name)
     ).all()
@@ -125,7 +143,7 @@ def visits_in_progress(tech_id: int) -> list[Visit]:
     )
 
 
-def blank_form_context(version: SopVersion | None, tech_id: int) -> dict:
+def blank_form_context(version: SopVersion | None, tech_id: int, form) -> dict:
     """The visit form before a plotter is known: the phone fills in the plotter, job and
     start time from its offline pack, so this page can be cached and used without signal."""
     _, parts = parts_for_model("", tech_id)
@@ -135,7 +153,7 @@ def blank_form_context(version: SopVersion | None, tech_id: int) -> dict:
         "job": None,
         "version": version,
         "errors": {},
-        "form": request.form,
+        "form": form,
         "posted": False,
         "kept": {},
         "kept_photos": [],
@@ -143,6 +161,8 @@ def blank_form_context(version: SopVersion | None, tech_id: int) -> dict:
         "other_parts": parts,
         "last_meter": None,
         "outcomes": OUTCOME_LABELS,
+        "rules": visit_rules(procedure_kinds()),
+        "has_van": van_of(tech_id) is not None,
         "now": utcnow(),
     }
 
@@ -180,4 +200,61 @@ def job_visits(job_id: int) -> list[Visit]:
             .options(joinedload(Visit.tech))
             .order_by(Visit.started_at)
         )
+    )
+
+
+def visit_as_form(visit: Visit) -> MultiDict:
+    """A finished visit as the visit form's fields, to correct it."""
+    values: list[tuple[str, str]] = [
+        ("outcome", visit.outcome or ""),
+        ("summary", visit.summary),
+        ("signoff_name", visit.signoff_name),
+        ("started_at", datetime_local(visit.started_at)),
+        ("finished_at", datetime_local(visit.finished_at)),
+    ]
+    codes = db.session.scalars(
+        sa.select(VisitErrorCode.code).where(VisitErrorCode.visit_id == visit.id)
+    )
+    values.append(("error_codes", ", ".join(codes)))
+    meter = db.session.scalar(sa.select(MeterReading).where(MeterReading.visit_id == visit.id))
+    if meter is not None:
+        values += [("meter_reading", str(meter.value)), ("meter_note", meter.note)]
+    for result in db.session.scalars(sa.select(StepResult).where(StepResult.visit_id == visit.id)):
+        prefix = f"step-{result.step_id}-"
+        values += [
+            (prefix + "status", result.status),
+            (prefix + "note", result.note),
+            (prefix + "at", result.at.isoformat()),
+        ]
+        if result.value is not None:
+            values.append((prefix + "value", f"{result.value:g}"))
+        if result.photo_id:
+            values.append((prefix + "photo-id", str(result.photo_id)))
+    for (_, _), (quantity, (part, location)) in parts_used_on(visit.id).items():
+        if quantity > 0:
+            values += [
+                ("part-sku", part.sku),
+                ("part-qty", str(quantity)),
+                ("part-from", "van" if location.kind == "van" else "warehouse"),
+            ]
+    step_photos = set(
+        db.session.scalars(
+            sa.select(StepResult.photo_id).where(
+                StepResult.visit_id == visit.id, StepResult.photo_id.is_not(None)
+            )
+        )
+    )
+    for photo in db.session.scalars(
+        sa.select(Photo)
+        .where(Photo.visit_id == visit.id, Photo.kind == "photo")
+        .order_by(Photo.created_at)
+    ):
+        if photo.id not in step_photos:
+            values.append(("photo-id", str(photo.id)))
+    return MultiDict(values)
+
+
+def signature_of(visit: Visit) -> Photo | None:
+    return db.session.scalar(
+        sa.select(Photo).where(Photo.visit_id == visit.id, Photo.kind == "signature")
     )

@@ -9,28 +9,32 @@ from fieldapp.equipment.tokens import CODE_LENGTH
 from fieldapp.inventory.models import Part
 from fieldapp.jobs.models import JOB_NUMBER_LENGTH
 from fieldapp.visits.models import OUTCOMES, STEP_STATUSES, Visit, VisitErrorCode
-from fieldapp.visits.services import (
+from fieldapp.visits.rules import (
+    MAX_ERROR_CODES,
     MAX_METER,
+    MAX_NOTE,
+    MAX_PART_LINES,
     MAX_PARTS_PER_LINE,
+    MAX_PHOTOS,
+    MAX_STEPS,
     MAX_SUMMARY,
-    PartInput,
-    StepInput,
-    VisitInput,
+    MEASURE_LIMIT,
+    MESSAGES,
 )
+from fieldapp.visits.services import PartInput, StepInput, VisitInput
 from fieldapp.wire import Id, Instant, Text, Whole, length_of
-
-MAX_STEPS = 200
-MAX_LINES = 50
-MAX_PHOTOS = 40
 
 
 class StepInputSchema(Schema):
     step = Id(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STEP_STATUSES))
     value = fields.Float(
-        load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(-1e12, 1e12)
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(-MEASURE_LIMIT, MEASURE_LIMIT, error=MESSAGES["number_range"]),
     )
-    note = Text(2000, load_default="")
+    note = Text(MAX_NOTE, load_default="")
     photo = fields.UUID(load_default=None, allow_none=True)
     at = Instant(load_default=None, allow_none=True)
     follow_up = fields.Boolean(load_default=False)
@@ -73,21 +77,38 @@ class VisitInputSchema(Schema):
     job = Text(JOB_NUMBER_LENGTH, load_default=None, allow_none=True)
     started_at = Instant(required=True)
     finished_at = Instant(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(OUTCOMES, error=MESSAGES["outcome"])
+    )
     summary = Text(MAX_SUMMARY, load_default="")
     error_codes = fields.List(
-        Text(length_of(VisitErrorCode.code)), load_default=list, validate=validate.Length(max=20)
+        Text(length_of(VisitErrorCode.code)),
+        load_default=list,
+        validate=validate.Length(max=MAX_ERROR_CODES, error=MESSAGES["too_many"]),
     )
     meter_reading = Whole(0, MAX_METER, load_default=None, allow_none=True)
     meter_note = Text(length_of(MeterReading.note), load_default="")
     steps = fields.List(
-        fields.Nested(StepInputSchema), load_default=list, validate=validate.Length(max=MAX_STEPS)
+        fields.Nested(StepInputSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_STEPS, error=MESSAGES["too_many"]),
     )
     parts = fields.List(
-        fields.Nested(PartInputSchema), load_default=list, validate=validate.Length(max=MAX_LINES)
+        fields.Nested(PartInputSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_PART_LINES, error=MESSAGES["too_many"]),
     )
-    photos = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=MAX_PHOTOS))
+    photos = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS, error=MESSAGES["too_many"]),
+    )
     signoff = fields.Nested(SignoffSchema, load_default=None, allow_none=True)
+    sop_version = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the SOP version followed (read from the steps when any)"},
+    )
 
     @post_load
     def make(self, data, **_):
@@ -108,6 +129,7 @@ class VisitInputSchema(Schema):
             photos=data["photos"],
             signoff_name=signoff["name"],
             signature=signoff["signature"],
+            sop_version=data["sop_version"],
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -20,17 +21,40 @@ from fieldapp.equipment.services import resolve_code
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
+from fieldapp.jobs.models import Job
 from fieldapp.jobs.queries import open_jobs_for
 from fieldapp.jobs.services import find_job
 from fieldapp.localtime import company_zone
+from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import current_versions, suggested_version, version_by_id, version_of
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
 from fieldapp.visits.forms import store_uploaded_photos, visit_input_from_form
 from fieldapp.visits.models import Visit
-from fieldapp.visits.queries import blank_form_context, report_context, visit_form_context
-from fieldapp.visits.services import record_visit, start_visit
+from fieldapp.visits.queries import (
+    blank_form_context,
+    report_context,
+    visit_as_form,
+    visit_form_context,
+)
+from fieldapp.visits.services import (
+    abandon_visit,
+    amend_visit,
+    correctable,
+    procedure_kinds,
+    record_visit,
+    start_visit,
+)
 
 bp = Blueprint("visits", __name__)
+
+
+@dataclass(frozen=True)
+class JobChoice:
+    """An open job on the start page, with the procedure its kind suggests."""
+
+    job: Job
+    suggested: SopVersion | None
+    needs_procedure: bool
 
 
 def _own_visit(visit_id: uuid.UUID) -> Visit:
@@ -49,9 +73,22 @@ def new():
     found = resolve_code(token) if token else None
     equipment = found.equipment if found and found.state == "active" else None
     versions = current_versions()
+    open_jobs = open_jobs_for(equipment.id) if equipment and not job else []
+    kinds = procedure_kinds()
+    # Each job the tech may pick brings its own suggested procedure, and a job of a procedure
+    # kind takes the quick visit off the list (visit-new.js follows the pick on the page).
+    choices = [
+        JobChoice(open_job, suggested_version(open_job.kind, versions), open_job.kind in kinds)
+        for open_job in open_jobs
+    ]
+    default = job or (open_jobs[0] if open_jobs else None)
+    suggested = suggested_version(default.kind if default else None, versions)
+    needs_procedure = bool(default) and default.kind in kinds
     chosen = request.args.get("sop")
-    suggested = suggested_version(job.kind if job else None, versions)
-    selected = next((v for v in versions if v.sop.slug == chosen), None) or suggested
+    if chosen == "none" and not needs_procedure:
+        selected = None  # a quick visit, as asked
+    else:
+        selected = next((v for v in versions if v.sop.slug == chosen), None) or suggested
     return render_template(
         "visits/new.html",
         equipment=equipment,
@@ -61,7 +98,9 @@ def new():
         suggested=suggested,
         visit_id=uuid.uuid4(),
         code=token,
-        open_jobs=open_jobs_for(equipment.id) if equipment and not job else [],
+        job_choices=choices,
+        no_job_suggests=suggested_version(None, versions),
+        needs_procedure=needs_procedure,
     )
 
 
@@ -99,16 +138,44 @@ def _parse_uuid(value: str | None) -> uuid.UUID | None:
 
 
 @bp.route("/visits/<uuid:visit_id>", methods=["GET", "POST"])
-@allow(TECH)
+@allow(STAFF)
 def form(visit_id: uuid.UUID):
-    """The visit on site: SOP steps, parts, photos, meter, outcome and the customer's sign-off."""
-    visit = _own_visit(visit_id)
+    """A visit: on site, its tech's form (SOP steps, parts, photos, meter, outcome, sign-off);
+    once finished, what was done, for everyone in the company."""
+    visit = db.get_or_404(Visit, visit_id)
     if visit.status == "finished":
-        return redirect(url_for("visits.report", visit_id=visit.id))
+        if request.method == "POST":
+            return redirect(url_for("visits.form", visit_id=visit.id))
+        return render_template(
+            "visits/detail.html",
+            **report_context(visit),
+            correctable=correctable(visit, current_user),
+            own=visit.tech_id == current_user.id,
+        )
+    if visit.tech_id != current_user.id:
+        abort(403)
+    return _visit_form(visit, amend=False)
+
+
+@bp.route("/visits/<uuid:visit_id>/edit", methods=["GET", "POST"])
+@allow(TECH)
+def edit(visit_id: uuid.UUID):
+    """Correct a finished visit: its tech, within a day (the same form, filled in)."""
+    visit = _own_visit(visit_id)
+    if not correctable(visit, current_user):
+        flash("This visit can no longer be corrected: ask the office to add a note.", "error")
+        return redirect(url_for("visits.form", visit_id=visit.id))
+    return _visit_form(visit, amend=True)
+
+
+def _visit_form(visit: Visit, *, amend: bool):
+    """The visit form, and what it posts without JavaScript (with JavaScript the phone sends
+    it through its outbox instead)."""
     version = visit.sop_version
     errors: dict = {}
     status = 200
     kept: dict[str, list[uuid.UUID]] = {}  # photos uploaded with this POST, re-shown on errors
+    form = request.form if request.method == "POST" else visit_as_form(visit) if amend else None
     if request.method == "POST":
         # The photos first, in their own unit of work: kept even if the visit needs fixing.
         with unit_of_work():
@@ -119,22 +186,39 @@ def form(visit_id: uuid.UUID):
             )
             if photo_errors:
                 raise Invalid("Some photos could not be read.", photo_errors)
-            recorded = in_unit_of_work(lambda: record_visit(data, tech=current_user, source="web"))
+            save = amend_visit if amend else record_visit
+            recorded = in_unit_of_work(lambda: save(data, tech=current_user))
         except ServiceError as exc:
             errors, status = {**(exc.fields or {"_": [exc.message]}), **photo_errors}, exc.status
         else:
-            message = "Visit saved."
+            message = "Correction saved." if amend else "Visit saved."
             if recorded.follow_up_jobs:
                 numbers = ", ".join(job.number for job in recorded.follow_up_jobs)
-                message += f" Follow-up job {numbers} is with the office."
+                message += f" Follow-up job {numbers} is open."
             if recorded.job_note:
                 message += f" The job was not changed: {recorded.job_note}"
             flash(message, "success")
-            target = url_for("equipment.plotter", token=visit.equipment.qr_token)
-            return redirect(f"{target}#visit-{visit.id}")
-    context = visit_form_context(visit, version, errors, kept)
-    page = render_template("visits/form.html", **context)
+            return redirect(url_for("visits.form", visit_id=visit.id))
+    context = visit_form_context(
+        visit, version, errors, kept, form or request.form, posted=form is not None
+    )
+    page = render_template("visits/form.html", **context, amend=amend)
     return page, status
+
+
+@bp.post("/visits/<uuid:visit_id>/abandon")
+@allow(TECH)
+def abandon(visit_id: uuid.UUID):
+    """Drop an unfinished visit (started on a phone that is gone, or by mistake)."""
+    visit = _own_visit(visit_id)
+    try:
+        with unit_of_work():
+            abandon_visit(visit, tech=current_user)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("The unfinished visit is gone; its job is back on your list.", "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/visits/form/<slug>")
@@ -146,7 +230,11 @@ def blank_form(slug: str):
         version = version_of(slug)
         if version is None:
             abort(404)
-    return render_template("visits/form.html", **blank_form_context(version, current_user.id))
+    return render_template(
+        "visits/form.html",
+        **blank_form_context(version, current_user.id, request.form),
+        amend=False,
+    )
 
 
 @bp.get("/visits/<uuid:visit_id>/report")

@@ -1,7 +1,7 @@
 // The plotter page without signal: drawn from the offline pack for the scanned token.
 
 import { normaliseCode, shortCode } from "./codes.js";
-import { showPendingVisits } from "./pending-visits.js";
+import { showPendingVisits, showSaved } from "./pending-visits.js";
 import { currentUser, getPack } from "./store.js";
 
 const OUTCOMES = { fixed: "Fixed", needs_parts: "Needs parts", needs_followup: "Needs follow-up", no_fault_found: "No fault found", pm_done: "PM done" };
@@ -54,11 +54,18 @@ async function render() {
     f("history-note").textContent = plotter.history ? "Full history (a plotter on your jobs)." : `The last ${history.length} visits; the full history needs signal.`;
     view.querySelector("[data-timeline]").append(...history.map(visitItem));
     const mine = pack.jobs.filter((job) => job.equipment === token);
+    const quick = f("quick");
+    quick.dataset.plotter = token;
+    quick.href = start.href;
     if (mine.length) {
       f("jobs-card").hidden = false;
       f("jobs").append(...mine.map((job) => el("li", { textContent: `${job.number} · ${job.problem}` })));
-      start.dataset.forJob = mine[0].number;
-      start.dataset.kind = mine[0].kind;
+      for (const link of [start, quick]) {
+        link.dataset.forJob = mine[0].number;
+        link.dataset.kind = mine[0].kind;
+      }
+      // A job whose kind follows the procedure is never a quick visit.
+      if ((pack.rules?.procedure_kinds ?? []).includes(mine[0].kind)) quick.remove();
     }
     const call = f("call");
     if (plotter.customer.phone) call.href = `tel:${plotter.customer.phone.replace(/[^0-9+]/g, "")}`;
@@ -70,6 +77,7 @@ async function render() {
   }
   root.replaceChildren(view);
   if (plotter) await showPendingVisits(token, root.querySelector("[data-timeline]"));
+  await showSaved(document.querySelector("[data-saved-confirmation]"));
 }
 
 render();

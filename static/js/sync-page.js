@@ -2,7 +2,8 @@
 // to correct and send again or to discard (after a confirmation). Nothing goes silently.
 
 import { normaliseCode, shortCode } from "./codes.js";
-import { CHANGED, discard, opsFor, photosFor, retryNow } from "./outbox.js";
+import { CHANGED, discard, enqueue, localPhoto, opsFor, photosFor, retryNow } from "./outbox.js";
+import { remove } from "./store.js";
 import { SYNCED, syncNow } from "./sync.js";
 
 const label = (code) => {
@@ -12,6 +13,10 @@ const label = (code) => {
 
 const LABELS = {
   "visit.record": (p) => `Visit on ${label(p.equipment)}${p.job ? ` (${p.job})` : ""}: ${p.summary || p.outcome}`,
+  "visit.amend": (p) => `Correction of the visit on ${label(p.equipment)}: ${p.summary || p.outcome}`,
+  "visit.abandon": () => "An unfinished visit discarded",
+  "photo.discard": (p) => `${p.photos.length} photo${p.photos.length === 1 ? "" : "s"} taken off a visit`,
+  "thread.read": (p) => `${p.job}: messages read`,
   "visit.start": (p) => `Visit started on ${label(p.equipment)}${p.job ? ` (${p.job})` : ""}`,
   "job.status": (p) => `${p.job} → ${p.status.replace("_", " ")}`,
   "message.post": (p) => `Message on ${p.job}: ${p.body}`,
@@ -23,6 +28,7 @@ function describe(op) {
 }
 
 function editUrl(op) {
+  if (op.type === "visit.amend") return `/visits/${op.payload.id}/edit#${new URLSearchParams({ edit: op.id })}`;
   if (op.type !== "visit.record") return null;
   const hash = new URLSearchParams({ plotter: op.payload.equipment, job: op.payload.job ?? "", id: op.payload.id, started: op.payload.started_at, edit: op.id });
   return `/visits/form/${op.meta?.sop || "none"}#${hash}`;
@@ -65,12 +71,30 @@ function row(op) {
     });
     const drop = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-danger btn-small", textContent: "Discard" });
     drop.addEventListener("click", async () => {
-      if (window.confirm(`Discard “${describe(op)}”? It will not be sent and cannot be recovered.`)) await discard(op.id);
+      if (window.confirm(`Discard “${describe(op)}”? It will not be sent and cannot be recovered.`)) await discardWholly(op);
     });
     actions.append(retry, drop);
     li.append(actions);
   }
   return li;
+}
+
+// Discarding a visit leaves nothing behind: its photos leave the phone (or the server, if
+// they were uploaded), and a visit started on the server is abandoned there.
+async function discardWholly(op) {
+  if (op.type === "visit.record" || op.type === "visit.amend") {
+    const p = op.payload;
+    const photos = [...p.photos, ...p.steps.map((s) => s.photo), p.signoff?.signature].filter(Boolean);
+    const uploaded = [];
+    for (const id of photos) {
+      if (await localPhoto(id)) await remove("photos", id);
+      else uploaded.push(id);
+    }
+    if (uploaded.length) await enqueue("photo.discard", { photos: uploaded });
+    if (op.type === "visit.record") await enqueue("visit.abandon", { id: p.id });
+  }
+  await discard(op.id);
+  syncNow({ force: true });
 }
 
 document.querySelector("[data-sync-now]")?.addEventListener("click", () => syncNow({ force: true }));

@@ -10,6 +10,8 @@ const BATCH = 50;
 const BASE_DELAY = 2_000;
 const MAX_DELAY = 5 * 60_000;
 export const SYNCED = "fieldapp:synced";
+// Ops that only accompany the tech's work: not counted in the status.
+const QUIET = new Set(["thread.read", "photo.discard", "visit.abandon"]);
 
 let running = null;
 let queued = null;
@@ -91,7 +93,10 @@ async function run(force) {
       const byId = new Map(results.map((result) => [result.id, result]));
       for (const op of batch) {
         const result = byId.get(op.id);
-        if (result) await settle(op, result);
+        if (!result) continue;
+        // What a visit led to (its job, follow-up jobs), for the confirmation after Finish.
+        if (result.data && op.type.startsWith("visit.")) await setMeta(`visit-result:${op.payload.id}`, result.data);
+        await settle(op, result);
       }
     }
     await setMeta(`last-sync:${user}`, new Date().toISOString());
@@ -129,16 +134,17 @@ export async function render(problem = null) {
   const box = document.getElementById("sync-status");
   if (!box) return;
   const user = currentUser();
-  const ops = await opsFor(user);
-  const waiting = ops.filter((op) => op.state === "pending").length + (await photosFor(user)).length;
+  // What the tech made (a visit, a message), not its parts: photos and read marks ride along.
+  const ops = (await opsFor(user)).filter((op) => !QUIET.has(op.type));
+  const waiting = ops.filter((op) => op.state === "pending").length;
   const attention = ops.filter((op) => op.state === "rejected").length;
   const online = navigator.onLine;
   box.dataset.state = !online ? "offline" : attention ? "attention" : waiting ? "pending" : "synced";
   box.dataset.pending = String(waiting);
-  const parts = [online ? "Online" : "Offline"];
+  const parts = online ? [] : ["Offline"];
   if (waiting) parts.push(`${waiting} waiting to sync`);
   if (attention) parts.push(`${attention} need${attention === 1 ? "s" : ""} attention`);
-  if (!waiting && !attention) parts.push("all synced");
+  if (!waiting && !attention) parts.push(online ? "Online · all synced" : "all synced");
   const link = document.createElement("a");
   link.href = "/sync";
   link.className = "sync-link";

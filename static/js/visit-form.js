@@ -1,13 +1,18 @@
 // The visit on a phone: step ticks with their time, progress, one step at a time, part search,
-// photos shrunk and kept on the phone, the signature pad, the meter check, the list of what is
-// missing, a draft that survives reloads, and finishing through the outbox, so the visit is
-// saved the same way with or without signal. Without JavaScript the form posts to the server.
+// photos shrunk and kept on the phone (and removable), the signature pad, the meter check, a
+// draft that survives reloads, and finishing through the outbox, so the visit is saved the
+// same way with or without signal. Before it says "saved" the phone checks the visit against
+// the server's own rules (visit-rules.js) and marks each field at fault with the server's
+// message: it never queues a visit the server would refuse. Without JavaScript the form
+// posts to the server, which applies the same rules.
 
 import { clock, localInput, toInstant } from "./companytime.js";
 import { enqueue, keepPhoto, localPhoto, opsFor } from "./outbox.js";
 import { downscale } from "./photos.js";
-import { currentUser, getPack } from "./store.js";
+import { currentUser, getPack, remove } from "./store.js";
 import { syncNow } from "./sync.js";
+import { checkVisit, format } from "./visit-rules.js";
+import { forgetDraft, rememberDraft } from "./visit-drafts.js";
 
 const form = document.querySelector("[data-visit-form]");
 if (form) enhance(form);
@@ -18,8 +23,10 @@ function hashParams() {
 
 async function enhance(form) {
   const zone = form.dataset.timezone;
+  const rules = JSON.parse(document.getElementById("visit-rules").textContent);
   const params = hashParams();
-  const editing = params.get("edit"); // a rejected op being corrected
+  const editing = params.get("edit"); // a refused op being corrected
+  const amending = form.hasAttribute("data-amend"); // a saved visit being corrected
   const visit = {
     id: form.dataset.visitId || params.get("id"),
     plotter: form.dataset.plotter || params.get("plotter"),
@@ -36,9 +43,20 @@ async function enhance(form) {
   const draftKey = `visit-draft:${visit.id}`;
   const pack = (await getPack(currentUser()))?.data;
   const plotter = pack?.equipment.find((item) => item.token === visit.plotter);
-  if (form.hasAttribute("data-blank")) fillBlank(form, visit, plotter, pack, zone);
+  const packJob = pack?.jobs.find((item) => item.number === visit.job);
+  if (form.hasAttribute("data-blank")) fillBlank(form, visit, plotter, packJob, pack, zone);
 
   const steps = [...form.querySelectorAll("[data-step]")];
+  const stepRules = steps.map((step) => ({
+    id: Number(step.dataset.step),
+    position: Number(step.dataset.position),
+    title: step.dataset.stepTitle,
+    kind: step.dataset.kind,
+    required: step.dataset.required === "1",
+    meter: step.dataset.meter === "1",
+  }));
+  const lastMeter = form.dataset.lastMeter !== "" && form.dataset.lastMeter !== undefined ? Number(form.dataset.lastMeter) : plotter?.last_meter?.value ?? null;
+  const hasVan = form.hasAttribute("data-blank") ? Boolean(pack?.has_van) : form.dataset.hasVan === "1";
   const status = document.querySelector('.flashes[role="status"]');
   const say = (text, kind = "info") => {
     const note = document.createElement("div");
@@ -62,7 +80,6 @@ async function enhance(form) {
       step.querySelector("[data-at]").value = new Date().toISOString();
       const followUp = step.querySelector("[data-follow-up]");
       if (followUp) followUp.hidden = event.target.value !== "fail";
-      step.classList.remove("missing");
       updateProgress();
     });
   }
@@ -105,9 +122,11 @@ async function enhance(form) {
     const index = rows.children.length;
     row.querySelectorAll("[id]").forEach((el) => (el.id = el.id.replace(/-\d+$/, `-${index}`)));
     row.querySelectorAll("label[for]").forEach((el) => (el.htmlFor = el.htmlFor.replace(/-\d+$/, `-${index}`)));
+    row.querySelectorAll("[data-problem]").forEach((el) => el.remove());
+    row.classList.remove("has-error");
     row.querySelector("select[name='part-sku']").value = "";
     row.querySelector("input[name='part-qty']").value = "1";
-    row.querySelector("select[name='part-from']").value = "van";
+    row.querySelector("select[name='part-from']").value = hasVan ? "van" : "warehouse";
     rows.append(row);
     return row;
   };
@@ -146,17 +165,51 @@ async function enhance(form) {
   }
 
   // ---- photos: shrunk and kept on the phone; the outbox uploads them ---------------
-  const thumb = (src) => Object.assign(document.createElement("img"), { src, alt: "Photo from this visit", width: 96, height: 96 });
-  const addVisitThumb = (id, src) => {
-    const holder = document.createElement("span");
-    holder.className = "thumb";
-    holder.append(thumb(src), Object.assign(document.createElement("input"), { type: "hidden", name: "photo-id", value: id }));
-    form.querySelector("[data-visit-thumbs]").append(holder);
-  };
+  const removedPhotos = new Set(); // taken off before saving: dropped once the visit is saved
   const photoSrc = async (id) => {
     const local = await localPhoto(id);
     return local ? URL.createObjectURL(local.blob) : `/photos/${id}/thumb`;
   };
+  const removeButton = (label) => {
+    const button = Object.assign(document.createElement("button"), { type: "button", className: "thumb-remove", textContent: "×" });
+    button.dataset.removePhoto = "";
+    button.setAttribute("aria-label", label);
+    return button;
+  };
+  const thumb = (src, alt) => Object.assign(document.createElement("img"), { src, alt, width: 96, height: 96 });
+  const addVisitThumb = (id, src) => {
+    const holder = document.createElement("span");
+    holder.className = "thumb";
+    holder.append(thumb(src, "Photo from this visit"), removeButton("Remove this photo"));
+    holder.append(Object.assign(document.createElement("input"), { type: "hidden", name: "photo-id", value: id }));
+    form.querySelector("[data-visit-thumbs]").append(holder);
+  };
+  const setStepPhoto = (step, id, src) => {
+    step.querySelector("[data-photo-id]").value = id ?? "";
+    const holder = step.querySelector("[data-thumbs]");
+    if (!id) return holder.replaceChildren();
+    const wrap = Object.assign(document.createElement("span"), { className: "thumb" });
+    wrap.append(thumb(src, "Photo for this step"), removeButton("Remove the photo of this step"));
+    holder.replaceChildren(wrap);
+  };
+  // Thumbs the server drew (a form shown again, or a visit being corrected) get a remove button.
+  form.querySelectorAll("[data-visit-thumbs] .thumb").forEach((holder) => holder.append(removeButton("Remove this photo")));
+  form.querySelectorAll("[data-thumbs] .thumb").forEach((holder) => holder.append(removeButton("Remove the photo of this step")));
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-photo]");
+    if (!button) return;
+    const step = button.closest("[data-step]");
+    if (step) {
+      removedPhotos.add(step.querySelector("[data-photo-id]").value);
+      setStepPhoto(step, null);
+    } else {
+      const holder = button.closest(".thumb");
+      removedPhotos.add(holder.querySelector("input[name='photo-id']").value);
+      holder.remove();
+    }
+    say("Photo removed.");
+    saveDraft();
+  });
   form.addEventListener("change", async (event) => {
     const input = event.target.closest("[data-photo-input]");
     if (!input || !input.files.length) return;
@@ -166,8 +219,9 @@ async function enhance(form) {
         const id = await keepPhoto(blob);
         if (input.dataset.photoInput === "step") {
           const step = input.closest("[data-step]");
-          step.querySelector("[data-photo-id]").value = id;
-          step.querySelector("[data-thumbs]").replaceChildren(thumb(URL.createObjectURL(blob)));
+          const previous = step.querySelector("[data-photo-id]").value;
+          if (previous) removedPhotos.add(previous);
+          setStepPhoto(step, id, URL.createObjectURL(blob));
           const done = step.querySelector('input[type="radio"][value="done"]');
           if (done && !chosen(step)) done.click();
         } else {
@@ -181,27 +235,37 @@ async function enhance(form) {
     saveDraft();
   });
 
-  // ---- signature ---------------------------------------------------------------
+  // ---- signature: drawn, or the one already kept (a correction keeps it) --------------
   const pad = form.querySelector("[data-signature]");
-  let signed = false;
+  const signature = { id: form.dataset.signatureId || null, drawn: false, dirty: false };
   let canvas = null;
+  let ctx = null;
+  const drawSignature = (src) =>
+    new Promise((resolve) => {
+      const img = new Image();
+      img.onload = () => {
+        ctx.clearRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+        signature.drawn = true;
+        resolve(true);
+      };
+      img.onerror = () => resolve(false);
+      img.src = src;
+    });
+  const showKeptSignature = async (id) => {
+    signature.id = id;
+    signature.dirty = false;
+    if (!id || !ctx) return;
+    const local = await localPhoto(id);
+    await drawSignature(local ? URL.createObjectURL(local.blob) : `/photos/${id}`);
+  };
   if (pad) {
     pad.hidden = false;
     canvas = pad.querySelector("canvas");
-    const png = pad.querySelector("[data-signature-png]");
-    const ctx = canvas.getContext("2d");
+    ctx = canvas.getContext("2d");
     ctx.lineWidth = 4;
     ctx.lineCap = ctx.lineJoin = "round";
     ctx.strokeStyle = "#14202b";
-    const restoreInk = () => {
-      if (!png.value) return;
-      const img = new Image();
-      img.onload = () => ctx.drawImage(img, 0, 0);
-      img.src = png.value;
-      signed = true;
-    };
-    restoreInk();
-    pad.restoreInk = restoreInk;
     let drawing = false;
     const point = (event) => {
       const box = canvas.getBoundingClientRect();
@@ -221,55 +285,182 @@ async function enhance(form) {
     const end = () => {
       if (!drawing) return;
       drawing = false;
-      signed = true;
-      png.value = canvas.toDataURL("image/png");
+      signature.drawn = signature.dirty = true;
+      pad.querySelector("[data-signature-png]").value = canvas.toDataURL("image/png");
       saveDraft();
     };
     canvas.addEventListener("pointerup", end);
     canvas.addEventListener("pointercancel", end);
     pad.querySelector("[data-signature-clear]").addEventListener("click", () => {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
-      png.value = "";
-      signed = false;
+      pad.querySelector("[data-signature-png]").value = "";
+      signature.drawn = false;
+      signature.dirty = true;
       saveDraft();
     });
+    if (signature.id) showKeptSignature(signature.id);
   }
 
-  // ---- meter ---------------------------------------------------------------
-  const meter = form.querySelector("[data-meter]");
-  const last = Number(form.dataset.lastMeter || plotter?.last_meter?.value || NaN);
+  // ---- meter: one reading (the procedure's meter step, or the meter field) ------------
+  const meter = form.querySelector("[data-meter-input]");
   const meterNote = form.querySelector("[data-meter-note]");
-  meter?.addEventListener("input", () => {
+  const meterHint = form.querySelector("[data-meter-hint]");
+  if (meterHint && lastMeter !== null && !meterHint.textContent.trim() && plotter?.last_meter) {
+    const on = new Date(plotter.last_meter.at).toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: zone });
+    meterHint.textContent = `Last reading ${lastMeter.toLocaleString("en-US")} on ${on}.`;
+  } else if (meterHint && lastMeter === null && !meterHint.textContent.trim() && plotter) {
+    meterHint.textContent = "No earlier reading.";
+  }
+  const updateMeterNote = () => {
+    if (!meter || !meterNote) return;
     const value = Number(meter.value.replace(/[,\s]/g, ""));
-    const lower = Number.isFinite(last) && meter.value.trim() !== "" && value < last;
+    const lower = lastMeter !== null && meter.value.trim() !== "" && value < lastMeter;
     meterNote.hidden = !lower && !meterNote.querySelector("input").value;
+  };
+  meter?.addEventListener("input", updateMeterNote);
+  updateMeterNote();
+
+  // ---- problems: the server's rules, shown on the fields they concern ------------------
+  const problems = document.getElementById("visit-problems");
+  const clearProblems = () => {
+    form.querySelectorAll("[data-problem]").forEach((el) => el.remove());
+    form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    document.getElementById("visit-errors")?.remove(); // what the server said of a posted form
+    problems.hidden = true;
+    problems.replaceChildren();
+  };
+  // The element a wire-format field name is about; made, the payload's steps and part rows.
+  const placeOf = (field, made) => {
+    const [head, index, tail] = field.split(".");
+    if (head === "steps" && index !== undefined) {
+      const step = made.steps[Number(index)];
+      if (!step) return null;
+      const target = { value: "input[name$='-value']", photo: "[data-photo-input]", note: "textarea", follow_up: "[data-follow-up]" }[tail];
+      return { box: step, input: target ? step.querySelector(target) : step.querySelector("fieldset") };
+    }
+    if (head === "steps") {
+      // Required steps not done: the note goes under the checklist, the tech to the first one.
+      const open = [...form.querySelectorAll("[data-step][data-required='1']")]
+        .find((step) => !step.querySelector("input[type=radio]:checked"));
+      const section = form.querySelector("[data-step]")?.closest("section") ?? null;
+      return { box: section, input: open?.querySelector("fieldset") ?? null, at: open };
+    }
+    if (head === "parts" && index !== undefined) {
+      const row = made.rows[Number(index)];
+      const target = { quantity: "input[name='part-qty']", from: "select[name='part-from']", sku: "select[name='part-sku']" }[tail];
+      return row ? { box: row, input: row.querySelector(target ?? "select") } : null;
+    }
+    const ids = {
+      outcome: "outcome", finished_at: "finished_at", started_at: "started_at", summary: "summary",
+      meter_note: "meter_note", "signoff.name": "signoff_name", error_codes: "error_codes",
+      photos: "photo-file", parts: "part-search", signoff: "signoff_name",
+    };
+    if (head === "meter_reading") return meter ? { box: meter.closest(".field"), input: meter } : null;
+    const element = document.getElementById(ids[field] ?? ids[head] ?? "");
+    if (!element) return null;
+    if (head === "meter_note") meterNote.hidden = false;
+    return { box: element.closest(".field, fieldset") ?? element, input: element };
+  };
+  const showProblems = (errors, made, intro) => {
+    clearProblems();
+    const list = document.createElement("ul");
+    list.className = "error-list";
+    let first = null;
+    for (const [field, texts] of Object.entries(errors)) {
+      const place = placeOf(field, made);
+      for (const text of texts) {
+        const item = document.createElement("li");
+        if (place?.box) {
+          const note = Object.assign(document.createElement("p"), { className: "error", textContent: text });
+          note.dataset.problem = field;
+          note.id = `problem-${field.replaceAll(".", "-")}-${list.children.length}`;
+          place.box.classList.add("has-error");
+          place.box.append(note);
+          const control = place.input?.matches("input, select, textarea") ? place.input : place.input?.querySelector("input, select, textarea");
+          if (control) {
+            control.setAttribute("aria-invalid", "true");
+            control.setAttribute("aria-describedby", note.id);
+          }
+          place.control = control;
+          // The first fault on the page, top to bottom, not in the order the rules ran.
+          if (!first || first.box.compareDocumentPosition(place.box) & Node.DOCUMENT_POSITION_PRECEDING) first = place;
+          const jump = Object.assign(document.createElement("a"), { href: `#${note.id}`, textContent: text });
+          item.append(jump);
+        } else {
+          item.textContent = text;
+        }
+        list.append(item);
+      }
+    }
+    const title = Object.assign(document.createElement("strong"), { textContent: intro });
+    problems.append(title, list);
+    problems.hidden = false;
+    (first?.at ?? first?.box ?? problems).scrollIntoView({ block: "center" });
+    (first?.control ?? problems).focus({ preventScroll: true });
+  };
+  problems.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#problem-']");
+    if (!link) return;
+    event.preventDefault();
+    const note = document.getElementById(link.hash.slice(1));
+    note?.scrollIntoView({ block: "center" });
+    (note?.closest(".field, fieldset, [data-step], [data-part-row]")?.querySelector("input, select, textarea") ?? note)?.focus({ preventScroll: true });
   });
 
-  // ---- finishing: into the outbox, then the plotter page ------------------------
+  // What the form holds that no payload can: a time that is not a time, a value that is not
+  // a number (the server's form reader says the same).
+  const formProblems = (made) => {
+    const errors = {};
+    const fail = (name, text) => (errors[name] ??= []).push(text);
+    for (const name of ["started_at", "finished_at"]) {
+      if (!toInstant(zone, form.elements[name]?.value)) fail(name, format(rules.messages.no_time));
+    }
+    made.payload.steps.forEach((result, index) => {
+      if (Number.isNaN(result.value)) fail(`steps.${index}.value`, format(rules.messages.not_a_number, { value: made.raw[index] }));
+    });
+    const meterRaw = meter?.value.replace(/[,\s]/g, "") ?? "";
+    if (meter?.name === "meter_reading" && meterRaw && !/^\d+$/.test(meterRaw)) fail("meter_reading", format(rules.messages.meter_whole));
+    made.payload.parts.forEach((line, index) => {
+      if (line.from === "van" && !hasVan) fail(`parts.${index}.from`, rules.messages.no_van);
+    });
+    return errors;
+  };
+
+  // ---- finishing: checked, then into the outbox, then the plotter page ----------------
   const finished = form.querySelector("[data-finished-at]");
-  let finishedEdited = Boolean(editing);
+  let finishedEdited = Boolean(editing) || amending;
   finished?.addEventListener("input", () => (finishedEdited = true));
-  const missingBox = document.getElementById("missing-steps");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const missing = steps.filter((step) => step.dataset.required === "1" && !["done", "pass", "fail", "n/a"].includes(chosen(step)));
-    steps.forEach((step) => step.classList.toggle("missing", missing.includes(step)));
-    if (missing.length) {
-      showMissing(missingBox, missing);
+    if (finished && !finishedEdited) finished.value = localInput(zone);
+    const made = payloadFrom(form, visit, zone, signature.id);
+    const context = { rules, steps: stepRules, jobKind: form.dataset.jobKind || packJob?.kind || null, lastMeter, now: new Date() };
+    let errors = formProblems(made);
+    if (!Object.keys(errors).length) errors = checkVisit(made.payload, context);
+    if (Object.keys(errors).length) {
+      const count = Object.values(errors).flat().length;
+      showProblems(errors, made, `Not saved yet: ${count} thing${count === 1 ? "" : "s"} to fix.`);
       return;
     }
-    if (finished && !finishedEdited) finished.value = localInput(zone);
+    clearProblems();
     const button = form.querySelector("[data-finish]");
     button.disabled = true;
     try {
-      const signature = signed && canvas ? await keepPhoto(await new Promise((r) => canvas.toBlob(r, "image/png")), "signature") : null;
-      const payload = payloadFrom(form, visit, zone, signature);
-      await enqueue("visit.record", payload, { replaces: editing, meta: { sop: form.dataset.sop || "none" } });
+      if (pad && signature.dirty) {
+        if (signature.id) removedPhotos.add(signature.id);
+        signature.id = signature.drawn ? await keepPhoto(await new Promise((r) => canvas.toBlob(r, "image/png")), "signature") : null;
+        signature.dirty = false;
+        made.payload.signoff.signature = signature.id;
+      }
+      const type = amending ? "visit.amend" : "visit.record";
+      await enqueue(type, made.payload, { replaces: editing, meta: { sop: form.dataset.sop || "none" } });
+      await dropRemovedPhotos(removedPhotos, made.payload);
       localStorage.removeItem(draftKey);
-      forgetActive(visit.id);
-      sessionStorage.setItem("fieldapp:flash", navigator.onLine ? "Visit saved." : "Visit saved on this phone. It is sent when you have signal.");
+      forgetDraft(visit.id);
+      sessionStorage.setItem("fieldapp:saved-visit", JSON.stringify({ id: visit.id, plotter: visit.plotter, amend: amending, offline: !navigator.onLine }));
       if (navigator.onLine) await Promise.race([syncNow({ force: true }), new Promise((r) => setTimeout(r, 4000))]);
-      location.assign(`/e/${visit.plotter}#visit-${visit.id}`);
+      location.assign(`/e/${visit.plotter}#saved`);
     } catch (error) {
       button.disabled = false;
       say(`The visit could not be saved on this phone: ${error.message}`, "error");
@@ -285,22 +476,33 @@ async function enhance(form) {
       (values[el.name] ??= []).push(el.value);
     }
     const png = form.querySelector("[data-signature-png]")?.value;
-    localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), values, png }));
+    localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), values, png, signature: signature.id, removed: [...removedPhotos] }));
   }
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
-  remember(visit, plotter, location.pathname + location.hash);
+  if (!amending) rememberDraft(visit, plotter, location.pathname + location.hash);
 
   const posted = document.getElementById("visit-errors");
   if (editing) {
     const op = (await opsFor()).find((item) => item.id === editing);
-    if (op) restore(valuesFromPayload(op.payload, zone), null, "The visit is back as you sent it: correct it and finish again.");
+    if (op) {
+      await restore(valuesFromPayload(op.payload, zone), null);
+      await showKeptSignature(op.payload.signoff?.signature ?? null);
+      const made = payloadFrom(form, visit, zone, signature.id);
+      const fields = Object.keys(op.fields ?? {}).length ? op.fields : { _: [op.reason] };
+      showProblems(fields, made, `The server refused this visit: ${op.reason}`);
+    }
   } else {
     const draft = !posted && JSON.parse(localStorage.getItem(draftKey) || "null");
-    if (draft) restore(draft.values, draft.png, "Your unsaved visit was restored on this phone.");
+    if (draft) {
+      await restore(draft.values, draft.png);
+      draft.removed?.forEach((id) => removedPhotos.add(id));
+      if (draft.signature && !draft.png) await showKeptSignature(draft.signature);
+      say("Your unsaved visit was restored on this phone.");
+    }
   }
 
-  async function restore(values, png, message) {
+  async function restore(values, png) {
     const skus = values["part-sku"] ?? [];
     while (rows.children.length < skus.length) addRow();
     const seen = {};
@@ -311,7 +513,12 @@ async function enhance(form) {
         el.checked = list.includes(el.value);
       } else {
         const index = (seen[el.name] = (seen[el.name] ?? -1) + 1);
-        if (index < list.length) el.value = list[index];
+        if (index >= list.length) continue;
+        // A part no longer in the list still shows, so the tech sees what was refused.
+        if (el.tagName === "SELECT" && list[index] && ![...el.options].some((o) => o.value === list[index])) {
+          el.append(new Option(`${list[index]} (not in the parts list)`, list[index]));
+        }
+        el.value = list[index];
       }
     }
     for (const id of values["photo-id"] ?? []) {
@@ -322,40 +529,39 @@ async function enhance(form) {
       const followUp = step.querySelector("[data-follow-up]");
       if (followUp) followUp.hidden = chosen(step) !== "fail";
       const id = step.querySelector("[data-photo-id]")?.value;
-      if (id) step.querySelector("[data-thumbs]").replaceChildren(thumb(await photoSrc(id)));
+      if (id) setStepPhoto(step, id, await photoSrc(id));
     }
     if (png && pad) {
       pad.querySelector("[data-signature-png]").value = png;
-      pad.restoreInk();
+      signature.dirty = await drawSignature(png);
     }
     updateProgress();
-    say(message);
+    updateMeterNote();
   }
 }
 
-function showMissing(box, missing) {
-  box.hidden = false;
-  box.replaceChildren();
-  const title = document.createElement("strong");
-  title.textContent = `${missing.length} required step${missing.length > 1 ? "s are" : " is"} not done:`;
-  const list = document.createElement("ul");
-  for (const step of missing) list.append(Object.assign(document.createElement("li"), { textContent: step.dataset.title }));
-  box.append(title, list);
-  box.tabIndex = -1;
-  box.focus();
-  box.scrollIntoView({ block: "start" });
+// Photos taken off the visit: not yet uploaded ones leave the phone; uploaded ones are
+// dropped on the server once the visit is in (the op goes after the visit's).
+async function dropRemovedPhotos(removed, payload) {
+  const used = new Set([...payload.photos, ...payload.steps.map((s) => s.photo), payload.signoff.signature].filter(Boolean));
+  const uploaded = [];
+  for (const id of removed) {
+    if (!id || used.has(id)) continue;
+    if (await localPhoto(id)) await remove("photos", id);
+    else uploaded.push(id);
+  }
+  if (uploaded.length) await enqueue("photo.discard", { photos: uploaded });
 }
 
 // The blank (offline-capable) form learns its plotter from the offline pack.
-function fillBlank(form, visit, plotter, pack, zone) {
+function fillBlank(form, visit, plotter, job, pack, zone) {
   const fill = (name, text) => form.ownerDocument.querySelectorAll(`[data-fill="${name}"]`).forEach((el) => (el.textContent = text));
-  const job = pack?.jobs.find((item) => item.number === visit.job);
   if (plotter) {
     fill("customer", plotter.customer.name + (visit.job ? ` · ${visit.job}` : ""));
     fill("plotter", `${plotter.make} ${plotter.model}`);
     fill("serial", `SN ${plotter.serial_number}`);
     // Parts that fit this model go first, as on the online form.
-    const fits = new Set((pack.parts ?? []).filter((p) => p.compatible.includes(plotter.model)).map((p) => p.sku));
+    const fits = new Set((pack?.parts ?? []).filter((p) => p.compatible.includes(plotter.model)).map((p) => p.sku));
     for (const select of form.querySelectorAll("select[name='part-sku']")) {
       const group = Object.assign(document.createElement("optgroup"), { label: `Fits the ${plotter.model}` });
       group.setAttribute("data-fits", "");
@@ -369,39 +575,49 @@ function fillBlank(form, visit, plotter, pack, zone) {
   }
   fill("since", visit.started ? clock(zone, visit.started) : "now");
   document.title = `Visit · ${plotter ? `${plotter.make} ${plotter.model}` : visit.plotter}`;
+  if (job) form.dataset.jobKind = job.kind;
   const started = form.querySelector("#started_at");
   if (started && !started.value) started.value = localInput(zone, visit.started ? new Date(visit.started) : new Date());
   const codes = form.querySelector("[data-fill-value='error_code']");
   if (codes && !codes.value && job?.error_code) codes.value = job.error_code;
 }
 
-// The wire format of a visit (DESIGN.md), from the form's fields.
+// The wire format of a visit (DESIGN.md), from the form's fields; with the step cards and
+// part rows in payload order, to show a fault where it is.
 function payloadFrom(form, visit, zone, signature) {
   const data = new FormData(form);
   const steps = [];
+  const stepCards = [];
+  const raw = [];
   for (const step of form.querySelectorAll("[data-step]")) {
     const id = step.dataset.step;
     const status = data.get(`step-${id}-status`);
     if (!status) continue;
-    const raw = String(data.get(`step-${id}-value`) ?? "").trim().replace(",", ".");
+    // A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2).
+    const typed = String(data.get(`step-${id}-value`) ?? "").replace(/\s/g, "");
+    const text = step.dataset.meter === "1" ? typed.replaceAll(",", "") : typed.replace(",", ".");
     steps.push({
       step: Number(id),
       status,
-      value: raw === "" ? null : Number(raw),
+      value: text === "" ? null : Number(text),
       note: String(data.get(`step-${id}-note`) ?? ""),
       photo: data.get(`step-${id}-photo-id`) || null,
       at: data.get(`step-${id}-at`) || null,
       follow_up: data.get(`step-${id}-follow_up`) === "1",
     });
+    stepCards.push(step);
+    raw.push(text);
   }
-  const skus = data.getAll("part-sku");
-  const quantities = data.getAll("part-qty");
-  const sources = data.getAll("part-from");
-  const parts = skus
-    .map((sku, i) => ({ sku: String(sku).trim(), quantity: Number.parseInt(quantities[i], 10), from: sources[i] || "van" }))
-    .filter((line) => line.sku);
-  const meter = String(data.get("meter_reading") ?? "").replace(/[,\s]/g, "");
-  return {
+  const partRows = [];
+  const parts = [];
+  for (const row of form.querySelectorAll("[data-part-row]")) {
+    const sku = row.querySelector("select[name='part-sku']").value.trim();
+    if (!sku) continue;
+    parts.push({ sku, quantity: Number(row.querySelector("input[name='part-qty']").value), from: row.querySelector("select[name='part-from']").value || "van" });
+    partRows.push(row);
+  }
+  const meterText = String(data.get("meter_reading") ?? "").replace(/[,\s]/g, "");
+  const payload = {
     id: visit.id,
     equipment: visit.plotter,
     job: visit.job || null,
@@ -410,13 +626,15 @@ function payloadFrom(form, visit, zone, signature) {
     outcome: String(data.get("outcome") ?? ""),
     summary: String(data.get("summary") ?? ""),
     error_codes: String(data.get("error_codes") ?? "").split(/[,;\n]/).map((c) => c.trim()).filter(Boolean),
-    meter_reading: /^\d+$/.test(meter) ? Number(meter) : null,
+    meter_reading: /^\d+$/.test(meterText) ? Number(meterText) : null,
     meter_note: String(data.get("meter_note") ?? ""),
     steps,
     parts,
-    photos: data.getAll("photo-id").map(String),
+    photos: data.getAll("photo-id").map(String).filter(Boolean),
     signoff: { name: String(data.get("signoff_name") ?? ""), signature },
+    sop_version: Number(form.dataset.sopVersion) || null,
   };
+  return { payload, steps: stepCards, rows: partRows, raw };
 }
 
 // The reverse, to correct a visit the server refused.
@@ -444,17 +662,4 @@ function valuesFromPayload(payload, zone) {
     if (step.follow_up) values[`step-${step.step}-follow_up`] = ["1"];
   }
   return values;
-}
-
-// Visits open on this phone, so Today can offer to continue them (even offline).
-function remember(visit, plotter, url) {
-  const open = JSON.parse(localStorage.getItem("fieldapp:open-visits") || "{}");
-  open[visit.id] = { url, plotter: plotter ? `${plotter.make} ${plotter.model}` : visit.plotter, customer: plotter?.customer.name ?? "", started: visit.started, user: currentUser() };
-  localStorage.setItem("fieldapp:open-visits", JSON.stringify(open));
-}
-
-function forgetActive(id) {
-  const open = JSON.parse(localStorage.getItem("fieldapp:open-visits") || "{}");
-  delete open[id];
-  localStorage.setItem("fieldapp:open-visits", JSON.stringify(open));
 }

@@ -47,7 +47,9 @@ ACCESS = {
     "/photos/{photo}": (LOGIN, OK, OK, OK),
     "/photos/{photo}/{size}": (LOGIN, OK, OK, OK),
     "/visits/new": (LOGIN, OK, DENIED, DENIED),
-    "/visits/{visit}": (LOGIN, DENIED, DENIED, DENIED),  # another tech's visit
+    "/visits/{visit}": (LOGIN, OK, OK, OK),  # another tech's visit, finished: the history
+    "/visits/{visit}/edit": (LOGIN, DENIED, DENIED, DENIED),  # only its own tech corrects it
+    "/settings": (LOGIN, DENIED, OK, OK),
     "/visits/{visit}/report": (LOGIN, DENIED, OK, OK),  # techs read only their own
     "/van": (LOGIN, OK, DENIED, DENIED),
     "/api/v1/equipment": (UNAUTHORIZED, OK, OK, OK),

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
 import pytest
-from playwright.sync_api import expect
 
+from tests.e2e.browser import CHROMIUM, PHONE, launch_options
+from tests.e2e.phone import Phone, make_day
 from tests.live import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,16 +25,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.nodeid.split("/"):
             item.add_marker(skip)
-
-
-def launch_options(**extra) -> dict:
-    """How to start Debian's Chromium (never a downloaded browser); HEADED=1 shows it."""
-    return {
-        "executable_path": CHROMIUM,
-        "headless": os.environ.get("HEADED") != "1",
-        "args": [*CHROMIUM_ARGS, *extra.pop("args", [])],
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -92,20 +73,17 @@ def live_server(tmp_path, postgres_schema):
         db.engine.dispose()
 
 
-def sign_in(page, base_url: str, email: str, password: str):
-    """Sign in through the form and wait until a signed-in page stands (its sync status)."""
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#sync-status")).to_be_attached()
+@pytest.fixture
+def phone(playwright_driver, tmp_path, live_server):
+    """A tech's phone whose profile survives restarts (see tests/e2e/phone.py)."""
+    phone = Phone(playwright_driver, tmp_path / "profile", live_server.url)
+    yield phone
+    if phone.context is not None:
+        with contextlib.suppress(Exception):  # already closed by the test
+            phone.stop()
 
 
-def click_and_wait_for_reload(page, button, timeout: float = 30_000):
-    """Click something that reloads the page, and wait until the new page stands: the old
-    page's mark is gone and a service worker controls it. No load event: on a slow machine
-    it can fire before the wait starts, or never reach a page that reloads twice."""
-    page.evaluate("() => { document.documentElement.dataset.beforeReload = 'yes'; }")
-    button.click()
-    expect(page.locator("html[data-before-reload]")).to_have_count(0, timeout=timeout)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout)
+@pytest.fixture
+def day(live_server):
+    """A tech with a stocked van, three plotters (one on the tech's job) and the repair SOP."""
+    return make_day()

@@ -11,7 +11,7 @@ from PIL import Image
 from fieldapp.equipment import labels
 from fieldapp.equipment.services import issue_unclaimed_labels, resolve_code
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.equipment.test_labels import (
     GEOMETRY,
     STOCK_KEYS,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 
 DESKTOP = {"width": 1366, "height": 900}
 

@@ -7,181 +7,21 @@ context.set_offline.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from fieldapp.extensions import db
-from fieldapp.inventory.models import PartCompatibility, StockLevel, StockMovement
+from fieldapp.inventory.models import StockMovement
 from fieldapp.jobs.models import Job
 from fieldapp.photos.models import Photo
-from fieldapp.visits.models import StepResult, Visit
+from fieldapp.visits.models import StepResult
 from tests import factories
+from tests.e2e.browser import click_and_wait_for_reload, sign_in
 from tests.e2e.camera import qr_video
-from tests.e2e.conftest import PHONE, click_and_wait_for_reload, launch_options, sign_in
-
-
-class Phone:
-    """A tech's phone: a Chromium profile that survives restarts, optionally with a camera."""
-
-    def __init__(self, driver, profile, base_url):
-        self.driver, self.profile, self.base = driver, profile, base_url
-        self.context = None
-        self.page = None
-
-    def start(self, *, video=None, offline=False):
-        args = []
-        if video is not None:
-            args = [
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ]
-        self.context = self.driver.chromium.launch_persistent_context(
-            str(self.profile),
-            **launch_options(args=args),
-            viewport=PHONE,
-            is_mobile=True,
-            has_touch=True,
-            permissions=["camera"],
-        )
-        self.context.set_default_timeout(15_000)
-        if offline:
-            self.context.set_offline(True)
-        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        self.page.on("dialog", lambda dialog: dialog.accept())
-        # Shown by pytest when a test fails: what the page said.
-        self.page.on("console", lambda message: print("console:", message.text))
-        return self.page
-
-    def stop(self):
-        self.context.close()
-
-    def offline(self, value=True):
-        self.context.set_offline(value)
-
-    def go(self, path):
-        self.page.goto(self.base + path)
-
-    def ready_for_offline(self, *paths):
-        """Wait until the worker controls the page, the pack is stored and these are cached."""
-        page = self.page
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        expect(page.locator("#sync-status")).to_contain_text("Online")
-        for path in paths:  # wait_for_function takes no async predicate: poll from Python
-            for _ in range(300):
-                if page.evaluate("async (path) => Boolean(await caches.match(path))", path):
-                    break
-                page.wait_for_timeout(100)
-            else:
-                raise AssertionError(f"{path} never reached the cache")
-
-    def status(self):
-        return self.page.locator("#sync-status")
-
-
-@pytest.fixture
-def phone(playwright_driver, tmp_path, live_server):
-    phone = Phone(playwright_driver, tmp_path / "profile", live_server.url)
-    yield phone
-    if phone.context is not None:
-        with contextlib.suppress(Exception):  # already closed by the test
-            phone.stop()
-
-
-@pytest.fixture
-def day(live_server):
-    """A tech with a stocked van, three plotters (one on the tech's job) and the repair SOP."""
-    tech = factories.make_user("tech", name="Sam Okafor", email="sam@example.com")
-    customer = factories.make_customer(name="Halvorsen Kline Architects")
-    on_job = factories.make_equipment(customer, model="DesignJet T830")
-    nearby = factories.make_equipment(
-        customer, model="DesignJet T1700", location_note="Plan room, 3rd floor"
-    )
-    scanned = factories.make_equipment(
-        factories.make_customer(name="Riverwalk Print & Copy"),
-        make="Canon",
-        model="imagePROGRAF TM-300",
-    )
-    job = factories.make_job(
-        customer,
-        equipment=on_job,
-        assigned_to_id=tech.id,
-        status="scheduled",
-        problem="86:01 carriage stuck",
-    )
-    version = factories.make_sop()
-    belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in")
-    wiper = factories.make_part(sku="1XB42-67001", name="Service station wiper kit")
-    db.session.add(PartCompatibility(part_id=belt.id, model="DesignJet T830"))
-    db.session.commit()
-    van = factories.van_of(tech)
-    factories.stock(belt, van, 5)
-    factories.stock(wiper, van, 5)
-    factories.make_visit(nearby, tech, summary="Cleaned encoder strip; 87:11 gone")
-    return {
-        "tech": tech,
-        "on_job": on_job,
-        "nearby": nearby,
-        "scanned": scanned,
-        "job": job,
-        "version": version,
-        "belt": belt,
-        "wiper": wiper,
-        "van": van,
-    }
-
-
-def log_visit(page, *, part_search, outcome="Fixed", summary, photo=None, steps=True):
-    """On the visit form: tick the steps, add a part (and a photo), finish."""
-    expect(page.locator("[data-visit-form]")).to_be_visible()
-    if steps:
-        cards = page.locator("[data-step]")
-        cards.nth(0).locator(".status-choice", has_text="Done").click()
-        cards.nth(1).locator(".status-choice", has_text="Pass").click()
-        cards.nth(2).locator(".status-choice", has_text="Done").click()
-        cards.nth(2).get_by_label("Value (N)").fill("3.2")
-    if part_search:
-        page.get_by_label("Find a part").fill(part_search)
-        page.locator(".part-hit").first.click()
-    if photo is not None:
-        page.get_by_label("Add photos").set_input_files(str(photo))
-        expect(page.locator("[data-visit-thumbs] img")).to_have_count(1)
-    page.locator(".outcome-choices .status-choice", has_text=outcome).click()
-    page.get_by_label("What you did").fill(summary)
-    page.get_by_role("button", name="Finish visit").click()
-
-
-def log_visit_offline(phone, day, summary: str):
-    """Sign the day's tech in, go offline and log a visit on the plotter of their job."""
-    page = phone.start()
-    sign_in(page, phone.base, day["tech"].email, factories.PASSWORD)
-    phone.ready_for_offline(f"/e/{day['on_job'].qr_token}", "/visits/form/repair")
-    phone.offline()
-    phone.go(f"/e/{day['on_job'].qr_token}")
-    page.get_by_role("link", name="Start visit").click()
-    log_visit(page, part_search="belt", summary=summary)
-    # Saved: the phone opens the plotter page, the visit on it waiting to sync.
-    expect(page).to_have_url(re.compile(rf"/e/{day['on_job'].qr_token}#visit-"))
-    expect(page.locator("[data-pending-visit]")).to_contain_text(summary)
-    return page
-
-
-def visits() -> list[Visit]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(Visit).order_by(Visit.started_at)))
-
-
-def level(part, location) -> int:
-    return db.session.scalar(
-        sa.select(StockLevel.quantity).where(
-            StockLevel.part_id == part.id, StockLevel.location_id == location.id
-        )
-    )
+from tests.e2e.phone import level, log_visit, log_visit_offline, visits
 
 
 def test_a_day_without_signal(phone, live_server, day, tmp_path):
@@ -225,7 +65,7 @@ def test_a_day_without_signal(phone, live_server, day, tmp_path):
     log_visit(
         page, part_search="wiper", summary="Replaced the wiper kit; nozzles clean", photo=photo
     )
-    expect(page).to_have_url(re.compile(rf"/e/{scanned.qr_token}#visit-"))
+    expect(page).to_have_url(re.compile(rf"/e/{scanned.qr_token}#saved$"))
     expect(page.locator("[data-pending-visit]")).to_contain_text("Waiting to sync")
     # Visit two: the plotter on my job, started from its cached page.
     phone.go(f"/e/{day['on_job'].qr_token}")
@@ -308,7 +148,7 @@ def test_new_plotter_and_unknown_label(phone, live_server, day):
         expect(page.get_by_role("heading", name="Not in your offline data")).to_be_visible()
         page.get_by_role("link", name="Log a visit anyway").click()
         log_visit(page, part_search=None, summary=summary)
-        expect(page).to_have_url(re.compile(rf"/e/{token}#visit-"))
+        expect(page).to_have_url(re.compile(rf"/e/{token}#saved$"))
     phone.offline(False)
     expect(phone.status()).to_contain_text("need", timeout=30_000)
     logged = [v for v in visits() if v.source != "import"]

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from fieldapp.equipment.tokens import normalise_code
 from tests import factories
+from tests.e2e.browser import PHONE, launch_options, sign_in
 from tests.e2e.camera import qr_video, scene, write_y4m
-from tests.e2e.conftest import PHONE, launch_options, sign_in
 
 PLOTTER_PAGE = Path(__file__).resolve().parents[2] / "templates" / "equipment" / "plotter.html"
 NOT_A_LABEL = "This QR code isn't a FieldApp label"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 
 
 def test_tech_signs_in_on_a_phone_and_sees_today(live_server, page):

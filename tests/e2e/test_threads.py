@@ -18,7 +18,7 @@ from fieldapp.messages.models import Message, ThreadRead
 from fieldapp.messages.queries import job_thread
 from fieldapp.messages.services import post_message
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in, wait_until_cached
 
 DESKTOP = {"width": 1366, "height": 900}
 SYNC_TIMEOUT = 30_000
@@ -53,16 +53,6 @@ def job_messages(job) -> list[Message]:
 def marker(user, job) -> ThreadRead | None:
     db.session.expire_all()
     return db.session.get(ThreadRead, (user.id, job.id))
-
-
-def wait_until_cached(page, path: str) -> None:
-    """The offline pack has put this page in the worker's cache (polled: no event says so)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    for _ in range(300):
-        if page.evaluate("async (path) => Boolean(await caches.match(path))", path):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{path} never reached the cache")
 
 
 def is_thread_read_sync(response) -> bool:

@@ -13,7 +13,7 @@ from fieldapp.jobs.models import Job
 from fieldapp.photos.models import Photo
 from fieldapp.visits.models import Visit
 from tests import factories
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.scenarios import make_site
 
 
@@ -42,11 +42,12 @@ def test_tech_logs_a_visit_end_to_end(live_server, page, tmp_path):
     steps.nth(1).locator(".status-choice", has_text="Fail").click()
     steps.nth(1).get_by_label("Note").fill("Banding in cyan on the test print")
     steps.nth(1).get_by_label("Create a follow-up job for this failed step").check()
-    # Finishing with a required step missing lists exactly that step.
+    # Finishing with a required step missing (and no outcome) says so, and saves nothing.
     page.get_by_role("button", name="Finish visit").click()
-    missing = page.locator("#missing-steps")
-    expect(missing).to_contain_text("1 required step is not done")
-    expect(missing).to_contain_text("3. Carriage rod friction")
+    problems = page.locator("#visit-problems")
+    expect(problems).to_contain_text("Not saved yet: 2 things to fix.")
+    expect(problems).to_contain_text("Required steps not done: 3. Carriage rod friction")
+    expect(page.locator("#outcome")).to_contain_text("Choose the outcome")
     steps.nth(2).locator(".status-choice", has_text="Done").click()
     steps.nth(2).get_by_label("Value (N)").fill("3.4")
     expect(page.locator("[data-progress]")).to_have_text("3 of 4 done")
@@ -77,9 +78,13 @@ def test_tech_logs_a_visit_end_to_end(live_server, page, tmp_path):
     )
     page.get_by_role("button", name="Finish visit").click()
 
-    expect(page).to_have_url(re.compile(rf"/e/{plotter.qr_token}#visit-"))
-    expect(page.locator(".flash-success")).to_contain_text("Visit saved")
+    expect(page).to_have_url(re.compile(rf"/e/{plotter.qr_token}#saved$"))
+    confirmation = page.locator("[data-saved-confirmation]")
+    expect(confirmation).to_contain_text("Visit saved.")
     expect(page.locator("#sync-status")).to_contain_text("all synced")
+    expect(confirmation.get_by_role("link", name="Service report")).to_be_visible()
+    expect(confirmation).to_contain_text("Follow-up job J-1002 is open.")
+    assert page.evaluate("window.scrollY") == 0  # the confirmation is in view, at the top
     first = page.locator("[data-visit]").first
     expect(first).to_contain_text("Replaced carriage belt; 86:01 cleared")
     expect(first).to_contain_text("Carriage belt 24in")

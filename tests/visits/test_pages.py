@@ -104,7 +104,9 @@ def test_finishing_records_the_visit_and_shows_it_first_in_history(signed_in, si
     form = finish_form(site, **{"photo-file": (io.BytesIO(factories.jpeg_bytes()), "before.jpg")})
     response = signed_in.post(f"/visits/{visit_id}", data=form, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    assert response.location == f"/e/{site.plotter.qr_token}#visit-{visit_id}"
+    assert response.location == f"/visits/{visit_id}"
+    saved = signed_in.get(response.location).get_data(as_text=True)
+    assert "Visit saved." in saved and f"/visits/{visit_id}/report" in saved
     visit = db.session.get(Visit, visit_id)
     assert visit.status == "finished" and visit.outcome == "fixed"
     assert sorted(c.code for c in visit.error_codes) == ["86:01", "87:11"]
@@ -123,11 +125,11 @@ def test_finishing_records_the_visit_and_shows_it_first_in_history(signed_in, si
     assert van[site.belt.id] == 2 and van[site.head.id] == 0
     db.session.refresh(site.job)
     assert site.job.status == "done"
-    page = signed_in.get(response.location).get_data(as_text=True)
+    page = signed_in.get(f"/e/{site.plotter.qr_token}").get_data(as_text=True)
     timeline = page[page.index('id="history"') :]
     shown = re.findall(r'data-visit="([^"]+)"', timeline)
     assert shown == [str(visit_id), str(older.id)]
-    assert "Visit saved" in page
+    assert f'href="/visits/{visit_id}"' in timeline  # every entry opens its visit
     report = signed_in.get(f"/visits/{visit_id}/report").get_data(as_text=True)
     for text in (
         "Service report",
@@ -211,3 +213,20 @@ def test_van_page_highlights_low_items(signed_in, site):
 def test_sop_page_offers_use_in_a_visit(signed_in, site):
     html = signed_in.get(f"/sops/{site.version.sop.slug}").get_data(as_text=True)
     assert f"/visits/new?sop={site.version.sop.slug}" in html
+
+
+def test_the_start_page_suggests_for_the_job_it_picks(signed_in, site):
+    """From a plotter with an open preventive job, the job picked first brings its own
+    procedure and no quick visit; "No job" suggests the repair procedure."""
+    preventive = factories.make_sop("pm", category="preventive")
+    plotter = factories.make_equipment(site.plotter.customer)
+    factories.make_job(equipment=plotter, kind="preventive", status="new", problem="PM due")
+
+    page = signed_in.get(f"/visits/new?plotter={plotter.qr_token}").get_data(as_text=True)
+
+    assert re.search(rf'value="{preventive.id}" checked', page)
+    assert re.search(r'data-suggests="(\d+)" data-needs-procedure checked', page).group(1) == str(
+        preventive.id
+    )
+    assert f'value="" data-suggests="{site.version.id}"' in page  # "No job": repair
+    assert re.search(r"data-quick-choice hidden>.*disabled", page)
