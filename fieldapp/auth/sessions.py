@@ -43,14 +43,9 @@ def start_session(user: User, *, lasts: timedelta, user_agent: str = "") -> str:
     return key
 
 
-def end_session(key: str | None) -> None:
-    """End one session (sign-out): its cookies, and any copy of them, stop working."""
-    if key:
-        db.session.execute(sa.delete(UserSession).where(UserSession.key_hash == _hash(key)))
-
-
 def end_all_sessions(user: User) -> int:
-    """End every session of user (password change, "sign out everywhere", deactivation)."""
+    """End every session of user (sign-out, password change, "sign out everywhere",
+    deactivation); returns how many there were."""
     result = db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
     return result.rowcount or 0
 

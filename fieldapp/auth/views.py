@@ -20,7 +20,7 @@ from fieldapp.auth import services
 from fieldapp.auth.access import ADMIN, PUBLIC, STAFF, allow
 from fieldapp.auth.models import ROLES, User
 from fieldapp.auth.queries import all_users
-from fieldapp.auth.sessions import end_session, session_count, start_session
+from fieldapp.auth.sessions import end_all_sessions, session_count, start_session
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.security import local_url
@@ -93,12 +93,14 @@ def login():
 @bp.post("/logout")
 @allow(STAFF)
 def logout():
-    """End this session on the server, so a copy of its cookies stops working too."""
+    """End every session of this person on the server: a copy of any of their cookies (a
+    phone left behind, a cookie taken from a shared computer) stops working too."""
     with unit_of_work():
-        end_session(current_user.session_key)
+        ended = end_all_sessions(current_user)
     logout_user()
     renew_csrf_token()
-    flash("You are signed out.", "info")
+    elsewhere = " on every device" if ended > 1 else ""
+    flash(f"You are signed out{elsewhere}.", "info")
     return redirect(url_for("auth.login"))
 
 

@@ -62,6 +62,17 @@ def test_a_copied_remember_cookie_stops_working_at_sign_out(app, client):
     assert copy_of(app, jar, "remember_token").get("/api/v1/me").status_code == 401
 
 
+def test_signing_out_on_one_device_signs_out_the_others(app, client):
+    """Sign-out ends every session of the person: the phone left signed in stops working."""
+    user = factories.make_user("tech")
+    phone = app.test_client()
+    sign_in(phone, user, remember=True)
+    sign_in(client, user)
+    answer = client.post("/logout", follow_redirects=True)
+    assert "You are signed out on every device." in answer.get_data(as_text=True)
+    assert phone.get("/api/v1/me").status_code == 401
+
+
 def test_a_password_change_ends_every_other_session(app, client):
     """Do the sessions and remember cookies of other devices end when the password changes,
     while the device that changed it stays signed in with a new remember token?"""

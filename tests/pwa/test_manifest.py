@@ -104,16 +104,6 @@ def test_every_shell_page_is_a_page_staff_can_open(app, client, auth):
         assert response.headers[pwa.PAGE_USER_HEADER]
 
 
-@pytest.fixture
-def shell_copy(tmp_path):
-    """A copy of static/ and templates/ to change files in."""
-    static = tmp_path / "static"
-    templates = tmp_path / "templates"
-    shutil.copytree(STATIC, static)
-    shutil.copytree(TEMPLATES, templates)
-    return static, templates
-
-
 def version_of(static: Path, templates: Path, pages=pwa.OFFLINE_SHELL_PAGES) -> str:
     return pwa.compute_shell_build(static, templates, "/static", pages).version
 
@@ -132,7 +122,7 @@ def version_of(static: Path, templates: Path, pages=pwa.OFFLINE_SHELL_PAGES) -> 
 )
 def test_any_change_to_the_shell_makes_a_new_version(shell_copy, changed):
     """Does editing any one shell file (CSS, JS, vendor, icons, worker, template) change it?"""
-    static, templates = shell_copy
+    static, templates, _ = shell_copy
     before = version_of(static, templates)
     path = static.parent / changed
     path.write_bytes(path.read_bytes() + b"\n")
@@ -141,7 +131,7 @@ def test_any_change_to_the_shell_makes_a_new_version(shell_copy, changed):
 
 def test_version_is_stable_without_changes(shell_copy, tmp_path):
     """Does the same shell hash to the same version, and a file outside it change nothing?"""
-    static, templates = shell_copy
+    static, templates, _ = shell_copy
     before = version_of(static, templates)
     (static / "robots.txt").write_text("User-agent: *\n")
     assert version_of(static, templates) == before
@@ -149,7 +139,7 @@ def test_version_is_stable_without_changes(shell_copy, tmp_path):
 
 def test_version_does_not_depend_on_where_the_app_is_installed(shell_copy, tmp_path):
     """Do two servers of one deploy, in different folders (one hidden), agree on the version?"""
-    static, templates = shell_copy
+    static, templates, _ = shell_copy
     elsewhere = tmp_path / ".venvs" / "fieldapp"
     shutil.copytree(static, elsewhere / "static")
     shutil.copytree(templates, elsewhere / "templates")
@@ -162,14 +152,14 @@ def test_version_does_not_depend_on_where_the_app_is_installed(shell_copy, tmp_p
 
 def test_a_new_shell_page_makes_a_new_version(shell_copy):
     """Does adding a page to the precache list install a new worker?"""
-    static, templates = shell_copy
+    static, templates, _ = shell_copy
     before = version_of(static, templates)
     assert version_of(static, templates, (*pwa.OFFLINE_SHELL_PAGES, "/visits/offline")) != before
 
 
 def test_a_new_script_is_precached(shell_copy):
     """Is a script added under static/js (any depth) precached without anyone listing it?"""
-    static, templates = shell_copy
+    static, templates, _ = shell_copy
     (static / "js" / "scanner" / "new-thing.js").write_text("export {};\n")
     build = pwa.compute_shell_build(static, templates)
     assert f"{build.static_path}/js/scanner/new-thing.js" in build.assets

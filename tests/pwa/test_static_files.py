@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 from pathlib import Path
 
 import brotli
@@ -220,16 +219,6 @@ def test_if_none_match_names_the_plain_etag_too(header, expected):
 
 
 # -- a shell of its own: change files and see the URLs change ------------------------------
-
-
-@pytest.fixture
-def shell_copy(tmp_path):
-    """static/ and templates/ copied, with an instance folder of their own."""
-    static = tmp_path / "static"
-    templates = tmp_path / "templates"
-    shutil.copytree(STATIC, static)
-    shutil.copytree(TEMPLATES, templates)
-    return static, templates, tmp_path / "instance"
 
 
 def app_on(static: Path, templates: Path, instance: Path, **config) -> Flask:
