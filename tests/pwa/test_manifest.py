@@ -12,7 +12,6 @@ from PIL import Image
 from fieldapp import PROJECT_ROOT, pwa
 
 STATIC = PROJECT_ROOT / "static"
-TEMPLATES = PROJECT_ROOT / "templates"
 
 
 def worker_build(text: str) -> dict:

@@ -20,7 +20,6 @@ from tests import factories
 from tests.conftest import RequestClient
 
 STATIC = PROJECT_ROOT / "static"
-TEMPLATES = PROJECT_ROOT / "templates"
 YEAR_IMMUTABLE = re.compile(r"max-age=31536000, immutable")
 STATIC_REFERENCE = re.compile(r'(?:href|src)="(/static/[^"#]*)')
 
