@@ -16,7 +16,7 @@ from fieldapp.messages.models import Message, ThreadRead
 from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
 from fieldapp.settings.models import Setting
-from fieldapp.sops.models import Sop, SopStep, SopTraining, SopVersion
+from fieldapp.sops.models import Sop, SopDraft, SopStep, SopStepImage, SopTraining, SopVersion
 from fieldapp.sync.models import SyncOp
 from fieldapp.throttle.models import ThrottleCounter
 from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
@@ -36,7 +36,9 @@ __all__ = [
     "ServiceRequest",
     "Setting",
     "Sop",
+    "SopDraft",
     "SopStep",
+    "SopStepImage",
     "SopTraining",
     "SopVersion",
     "StepResult",

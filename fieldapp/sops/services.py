@@ -1,27 +1,148 @@
-"""Publishing SOP versions and finding the current one."""
+"""Writing SOPs (a draft saved as you go, published as immutable versions, retired), reading
+their versions, and training: techs sign off a version, trainers record what they observed."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import sqlalchemy as sa
+from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
 from fieldapp.activity.services import record_event
-from fieldapp.errors import Invalid
+from fieldapp.auth.models import User
+from fieldapp.dbtypes import utcnow
+from fieldapp.errors import Invalid, NotFound
 from fieldapp.extensions import db
-from fieldapp.sops.models import SOP_CATEGORIES, STEP_KINDS, Sop, SopStep, SopVersion
+from fieldapp.photos.models import Photo
+from fieldapp.sops.content import NO_CHANGES, SopContent, StepText
+from fieldapp.sops.models import (
+    Sop,
+    SopDraft,
+    SopStep,
+    SopStepImage,
+    SopTraining,
+    SopVersion,
+)
+from fieldapp.sops.schemas import SopContentSchema
+
+# --- writing -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StepText:
-    title: str
-    detail: str
-    kind: str
-    required: bool = True
-    unit: str = ""
-    meter: bool = False  # its value is the plotter's meter reading
+def slug_for(title: str) -> str:
+    """A URL name made from the title, unique among SOPs ("belt-replacement-2" if taken)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:70] or "sop"
+    taken = set(db.session.scalars(sa.select(Sop.slug).where(Sop.slug.like(f"{base}%"))))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_sop(content: SopContent, *, author_id: int | None, slug: str | None = None) -> Sop:
+    """A new SOP with its first draft (nothing is published until the author says so)."""
+    _check_images(content)
+    sop = Sop(
+        slug=slug or slug_for(content.title),
+        title=content.title,
+        category=content.category,
+        summary=content.summary,
+        applies_to=list(content.applies_to),
+    )
+    db.session.add(sop)
+    db.session.flush()
+    sop.draft = SopDraft(content=_keyed(content).as_json(), updated_by_id=author_id)
+    record_event("sop.created", "sop", sop.slug, f"New SOP {sop.title}", actor_id=author_id)
+    db.session.flush()
+    return sop
+
+
+def save_draft(sop: Sop, content: SopContent, *, author_id: int | None) -> SopDraft:
+    """Replace the SOP's draft with what the editor holds now (published versions stay)."""
+    _check_images(content)
+    content = _keyed(content)
+    draft = sop.draft
+    if draft is None:
+        draft = sop.draft = SopDraft(content=content.as_json())
+    else:
+        draft.content = content.as_json()
+    draft.updated_at = utcnow()
+    draft.updated_by_id = author_id
+    db.session.flush()
+    return draft
+
+
+def draft_content(sop: Sop) -> SopContent | None:
+    """What the editor opens: the draft, else the current version's text, else nothing."""
+    if sop.draft is not None:
+        return SopContent.from_json(sop.draft.content)
+    latest = sop.versions[-1] if sop.versions else None
+    return SopContent.of(latest) if latest is not None else None
+
+
+def discard_draft(sop: Sop) -> None:
+    """Throw the draft away; the SOP reads as its current version again."""
+    if sop.draft is not None and sop.versions:
+        db.session.delete(sop.draft)
+        db.session.flush()
+
+
+def publish_draft(sop: Sop, *, change_note: str, author_id: int | None) -> SopVersion:
+    """Publish the draft as the next version, immutable from now on; the draft is used up.
+
+    A draft that says exactly what the current version says is refused: a version is a change.
+    """
+    content = draft_content(sop) if sop.draft is not None else None
+    latest = sop.versions[-1] if sop.versions else None
+    if content is None or (latest is not None and content == SopContent.of(latest)):
+        raise Invalid.field("draft", NO_CHANGES)
+    _check_images(content)
+    number = (latest.number if latest else 0) + 1
+    sop.title, sop.category, sop.summary = content.title, content.category, content.summary
+    sop.applies_to = list(content.applies_to)
+    version = SopVersion(
+        sop_id=sop.id, number=number, change_note=change_note.strip(), author_id=author_id
+    )
+    db.session.add(version)
+    db.session.flush()
+    for position, text in enumerate(content.steps, start=1):
+        step = SopStep(
+            version_id=version.id,
+            key=text.key or str(uuid.uuid4()),
+            position=position,
+            title=text.title,
+            detail=text.detail,
+            kind=text.kind,
+            required=text.required,
+            unit=text.unit if text.kind == "measure" else "",
+            meter=text.meter,
+            min_value=text.min_value,
+            max_value=text.max_value,
+        )
+        db.session.add(step)
+        db.session.flush()
+        db.session.add_all(
+            SopStepImage(step_id=step.id, photo_id=photo_id, position=n)
+            for n, photo_id in enumerate(text.images, start=1)
+        )
+    db.session.delete(sop.draft)
+    record_event(
+        "sop.published",
+        "sop",
+        sop.slug,
+        f"Published {sop.title} v{number}",
+        actor_id=author_id,
+    )
+    db.session.flush()
+    db.session.expire(sop, ["versions", "draft"])
+    return version
 
 
 def publish_sop_version(
@@ -33,69 +154,113 @@ def publish_sop_version(
     steps: Iterable[StepText],
     change_note: str,
     author_id: int | None,
+    applies_to: Iterable[str] = (),
 ) -> SopVersion:
-    """Publish the next version of an SOP (creating the SOP on its first version).
-
-    Published versions are never edited: visits point at the exact steps they followed.
-    """
-    steps = list(steps)
-    errors: dict[str, list[str]] = {}
-    if not title.strip():
-        errors["title"] = ["Give the SOP a title."]
-    if category not in SOP_CATEGORIES:
-        errors["category"] = [f"Category must be one of: {', '.join(SOP_CATEGORIES)}."]
-    if not steps:
-        errors["steps"] = ["An SOP needs at least one step."]
-    for index, step in enumerate(steps, start=1):
-        if step.kind not in STEP_KINDS:
-            errors[f"steps.{index}.kind"] = [f"Kind must be one of: {', '.join(STEP_KINDS)}."]
-        if not step.title.strip():
-            errors[f"steps.{index}.title"] = ["Each step needs a title."]
-        if step.meter and step.kind != "measure":
-            errors[f"steps.{index}.meter"] = ["Only a measure step can be the meter reading."]
-    if sum(step.meter for step in steps) > 1:
-        errors["steps"] = ["Only one step can be the meter reading."]
-    if errors:
-        raise Invalid("The SOP is not complete.", errors)
-
+    """Write and publish the next version of an SOP in one go (the demo data and scripts),
+    creating the SOP on its first version: the same draft and publish the editor uses."""
+    from_schema = _validated(
+        {
+            "title": title,
+            "category": category,
+            "summary": summary,
+            "applies_to": list(applies_to),
+            "steps": [step.as_json() for step in steps],
+        }
+    )
     sop = db.session.scalar(sa.select(Sop).where(Sop.slug == slug))
     if sop is None:
-        sop = Sop(slug=slug, title=title, category=category, summary=summary)
-        db.session.add(sop)
-        db.session.flush()
-        number = 1
+        sop = create_sop(from_schema, author_id=author_id, slug=slug)
     else:
-        sop.title, sop.category, sop.summary = title, category, summary
-        number = (
-            db.session.scalar(
-                sa.select(sa.func.max(SopVersion.number)).where(SopVersion.sop_id == sop.id)
-            )
-            or 0
-        ) + 1
-    version = SopVersion(sop_id=sop.id, number=number, change_note=change_note, author_id=author_id)
-    db.session.add(version)
+        save_draft(sop, _carried_over(sop, from_schema), author_id=author_id)
+    return publish_draft(sop, change_note=change_note, author_id=author_id)
+
+
+def retire_sop(sop: Sop, *, actor_id: int | None) -> None:
+    """No longer offered for new visits; its versions, visits and sign-offs stay."""
+    if not sop.active:
+        return
+    sop.active = False
+    sop.retired_at = utcnow()
+    record_event("sop.retired", "sop", sop.slug, f"Retired {sop.title}", actor_id=actor_id)
     db.session.flush()
-    db.session.add_all(
-        SopStep(
-            version_id=version.id,
-            position=position,
-            title=step.title.strip(),
-            detail=step.detail.strip(),
-            kind=step.kind,
-            required=step.required,
-            unit=step.unit,
-            meter=step.meter,
-        )
-        for position, step in enumerate(steps, start=1)
+
+
+def restore_sop(sop: Sop, *, actor_id: int | None) -> None:
+    if sop.active:
+        return
+    if not sop.versions:
+        raise Invalid.field("sop", "Publish a first version before using this SOP.")
+    sop.active = True
+    sop.retired_at = None
+    record_event("sop.restored", "sop", sop.slug, f"Back in use: {sop.title}", actor_id=actor_id)
+    db.session.flush()
+
+
+def _keyed(content: SopContent) -> SopContent:
+    """Every step with a key, so the draft's steps keep their identity as they are edited."""
+    return replace(
+        content,
+        steps=tuple(
+            step if step.key else replace(step, key=str(uuid.uuid4())) for step in content.steps
+        ),
     )
-    record_event(
-        "sop.published",
-        "sop",
-        sop.slug,
-        f"Published {sop.title} v{number}",
-        actor_id=author_id,
+
+
+def _carried_over(sop: Sop, content: SopContent) -> SopContent:
+    """Steps given without keys take the key of the current version's step of the same
+    title, so a text written from scratch still diffs as an edit, not a rewrite."""
+    latest = sop.versions[-1] if sop.versions else None
+    keys = (
+        {" ".join(step.title.casefold().split()): step.key for step in latest.steps}
+        if (latest)
+        else {}
     )
-    return version
+    return replace(
+        content,
+        steps=tuple(
+            step
+            if step.key
+            else replace(step, key=keys.get(" ".join(step.title.casefold().split())))
+            for step in content.steps
+        ),
+    )
+
+
+def _check_images(content: SopContent) -> None:
+    """Reference images must be stored photos (uploaded by the editor before the draft)."""
+    wanted = {image for step in content.steps for image in step.images}
+    if not wanted:
+        return
+    found = set(db.session.scalars(sa.select(Photo.id).where(Photo.id.in_(wanted))))
+    errors = {
+        f"steps.{index}.images": ["That image was not uploaded; add it again."]
+        for index, step in enumerate(content.steps)
+        if set(step.images) - found
+    }
+    if errors:
+        raise Invalid("An image of the SOP is missing.", errors)
+
+
+def _validated(data: dict) -> SopContent:
+    """The editor's document checked by its schema (the one statement of what an SOP holds)."""
+    try:
+        return SopContentSchema().load(data)
+    except ValidationError as exc:
+        raise Invalid("The SOP is not complete.", _flatten(exc.messages)) from exc
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for name, value in messages.items():
+        where = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, where + "."))
+        else:
+            flat[where] = list(value)
+    return flat
+
+
+# --- reading -------------------------------------------------------------------------------
 
 
 def current_versions() -> list[SopVersion]:
@@ -114,7 +279,10 @@ def current_versions() -> list[SopVersion]:
             )
             .join(Sop)
             .where(Sop.active)
-            .options(selectinload(SopVersion.steps), selectinload(SopVersion.sop))
+            .options(
+                selectinload(SopVersion.steps).selectinload(SopStep.images),
+                selectinload(SopVersion.sop),
+            )
             .order_by(Sop.category, Sop.title)
         )
     )
@@ -124,13 +292,25 @@ def version_by_id(version_id: int) -> SopVersion | None:
     return db.session.get(SopVersion, version_id)
 
 
+def sop_by_slug(slug: str) -> Sop | None:
+    return db.session.scalar(
+        sa.select(Sop)
+        .where(Sop.slug == slug)
+        .options(selectinload(Sop.versions), selectinload(Sop.draft))
+    )
+
+
 def version_of(slug: str, number: int | None = None) -> SopVersion | None:
     """A given version of an SOP, or its current one."""
     query = (
         sa.select(SopVersion)
         .join(Sop)
         .where(Sop.slug == slug)
-        .options(selectinload(SopVersion.steps), selectinload(SopVersion.sop))
+        .options(
+            selectinload(SopVersion.steps).selectinload(SopStep.images),
+            selectinload(SopVersion.sop),
+            selectinload(SopVersion.author),
+        )
     )
     if number is None:
         query = query.order_by(SopVersion.number.desc()).limit(1)
@@ -148,10 +328,178 @@ CATEGORY_FOR_JOB_KIND = {
 }
 
 
-def suggested_version(job_kind: str | None, versions: list[SopVersion]) -> SopVersion | None:
-    """The current SOP a visit for this kind of job should follow (repair when unknown)."""
+def suggested_version(
+    job_kind: str | None, versions: list[SopVersion], *, make: str = "", model: str = ""
+) -> SopVersion | None:
+    """The current SOP a visit for this kind of job should follow (repair when unknown): one
+    written for this plotter's make or model first, else one for every plotter."""
     category = CATEGORY_FOR_JOB_KIND.get(job_kind or "repair", "repair")
-    for version in versions:
-        if version.sop.category == category:
-            return version
-    return None
+    fitting = [
+        version
+        for version in versions
+        if version.sop.category == category
+        and (not make or version.sop.applies_to_plotter(make, model))
+    ]
+    fitting.sort(key=lambda version: not version.sop.applies_to)  # specific ones first
+    return fitting[0] if fitting else None
+
+
+# --- what changed --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepChange:
+    """One step's difference between two versions: added, removed, moved, reworded or
+    changed (its kind, requirement, unit, range, meter flag or images), or unchanged."""
+
+    kind: str
+    before: SopStep | None
+    after: SopStep | None
+    details: tuple[str, ...] = ()
+
+
+def version_changes(old: SopVersion, new: SopVersion) -> list[StepChange]:
+    """Step by step, what changed from one version to another, in the newer one's order with
+    removed steps where they stood."""
+    before = {step.key: step for step in old.steps}
+    after = {step.key: step for step in new.steps}
+    kept = [step.key for step in old.steps if step.key in after]
+    kept_new = [step.key for step in new.steps if step.key in before]
+    in_order = set(_longest_common_run(kept, kept_new))
+    changes: list[StepChange] = []
+    removed = [step for step in old.steps if step.key not in after]
+    for step in new.steps:
+        while removed and removed[0].position <= step.position and removed[0].key not in after:
+            changes.append(StepChange("removed", removed.pop(0), None))
+        was = before.get(step.key)
+        if was is None:
+            changes.append(StepChange("added", None, step))
+            continue
+        details = _differences(was, step)
+        moved = step.key not in in_order
+        if moved:
+            changes.append(StepChange("moved", was, step, details))
+        elif any(d in ("title", "detail") for d in details):
+            changes.append(StepChange("reworded", was, step, details))
+        elif details:
+            changes.append(StepChange("changed", was, step, details))
+        else:
+            changes.append(StepChange("unchanged", was, step))
+    changes.extend(StepChange("removed", step, None) for step in removed)
+    return changes
+
+
+def _differences(old: SopStep, new: SopStep) -> tuple[str, ...]:
+    names = ("title", "detail", "kind", "required", "unit", "min_value", "max_value", "meter")
+    found = [name for name in names if getattr(old, name) != getattr(new, name)]
+    if [i.photo_id for i in old.images] != [i.photo_id for i in new.images]:
+        found.append("images")
+    return tuple(found)
+
+
+def _longest_common_run(a: list[str], b: list[str]) -> list[str]:
+    """The longest common subsequence of two key lists: the steps that kept their order."""
+    lengths = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            lengths[i][j] = (
+                lengths[i + 1][j + 1] + 1
+                if a[i] == b[j]
+                else max(lengths[i + 1][j], lengths[i][j + 1])
+            )
+    run, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            run.append(a[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return run
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def sign_off(
+    user: User, version: SopVersion, *, at: datetime | None = None
+) -> tuple[SopTraining, bool]:
+    """The tech has read and understood this version; signing twice is one sign-off.
+    Returns (the record, whether this call signed it)."""
+    record = db.session.scalar(
+        sa.select(SopTraining).where(
+            SopTraining.user_id == user.id, SopTraining.version_id == version.id
+        )
+    )
+    if record is not None and record.signed_at is not None:
+        return record, False
+    if record is None:
+        record = SopTraining(user_id=user.id, version_id=version.id)
+        db.session.add(record)
+    record.signed_at = min(at or utcnow(), utcnow())
+    record_event(
+        "sop.signed_off",
+        "sop",
+        version.sop.slug,
+        f"{user.name} signed off {version.sop.title} v{version.number}",
+        actor_id=user.id,
+    )
+    db.session.flush()
+    return record, True
+
+
+def record_observed(tech: User, version: SopVersion, *, trainer: User) -> SopTraining:
+    """A trainer saw the tech follow this version on the job."""
+    if tech.role != "tech":
+        raise Invalid.field("tech", "Only a tech's training is recorded.")
+    record = db.session.scalar(
+        sa.select(SopTraining).where(
+            SopTraining.user_id == tech.id, SopTraining.version_id == version.id
+        )
+    )
+    if record is None:
+        record = SopTraining(user_id=tech.id, version_id=version.id, signed_at=None)
+        db.session.add(record)
+    if record.observed_at is None:
+        record.observed_at = utcnow()
+        record.observed_by_id = trainer.id
+        record_event(
+            "sop.observed",
+            "sop",
+            version.sop.slug,
+            f"{trainer.name} observed {tech.name} doing {version.sop.title} v{version.number}",
+            actor_id=trainer.id,
+        )
+    db.session.flush()
+    return record
+
+
+def unsigned_versions(user: User) -> list[SopVersion]:
+    """The current versions of SOPs in use that the tech has not signed off yet."""
+    if user.role != "tech":
+        return []
+    signed = sa.select(SopTraining.version_id).where(
+        SopTraining.user_id == user.id, SopTraining.signed_at.is_not(None)
+    )
+    return [v for v in current_versions() if v.id not in set(db.session.scalars(signed))]
+
+
+def has_signed(user: User, version: SopVersion) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(SopTraining.id).where(
+                SopTraining.user_id == user.id,
+                SopTraining.version_id == version.id,
+                SopTraining.signed_at.is_not(None),
+            )
+        )
+        is not None
+    )
+
+
+def require_sop(slug: str) -> Sop:
+    sop = sop_by_slug(slug)
+    if sop is None:
+        raise NotFound(f"There is no SOP “{slug}”.")
+    return sop

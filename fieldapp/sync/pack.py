@@ -67,6 +67,9 @@ def build_pack(user: User) -> dict:
                         "required": step.required,
                         "unit": step.unit,
                         "meter": step.meter,
+                        "min": step.min_value,
+                        "max": step.max_value,
+                        "expected": step.expected,
                     }
                     for step in version.steps
                 ],

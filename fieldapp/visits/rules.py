@@ -29,7 +29,7 @@ RULES_VERSION = 1
 STATUSES_BY_KIND = {
     "check": ("done", "n/a", "skipped"),
     "pass_fail": ("pass", "fail", "n/a", "skipped"),
-    "measure": ("done", "n/a", "skipped"),
+    "measure": ("done", "fail", "n/a", "skipped"),
     "photo": ("done", "n/a", "skipped"),
 }
 MAX_SUMMARY = 5000
@@ -113,10 +113,21 @@ class StepRule:
     kind: str
     required: bool
     meter: bool = False
+    min_value: float | None = None  # a measure's expected range: outside it, the step failed
+    max_value: float | None = None
 
     @classmethod
     def of(cls, step: SopStep) -> StepRule:
-        return cls(step.id, step.position, step.title, step.kind, step.required, step.meter)
+        return cls(
+            step.id,
+            step.position,
+            step.title,
+            step.kind,
+            step.required,
+            step.meter,
+            step.min_value,
+            step.max_value,
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -126,7 +137,25 @@ class StepRule:
             "kind": self.kind,
             "required": self.required,
             "meter": self.meter,
+            "min": self.min_value,
+            "max": self.max_value,
         }
+
+    def out_of_range(self, value: float | None) -> bool:
+        """A measured value outside the expected range (the phone's outOfRange() agrees)."""
+        if value is None or self.kind != "measure":
+            return False
+        return (self.min_value is not None and value < self.min_value) or (
+            self.max_value is not None and value > self.max_value
+        )
+
+
+def recorded_status(step: StepRule | None, status: str, value: float | None) -> str:
+    """The status a step result is kept with: a measure done with a value outside its range
+    failed, whatever the phone sent (one that predates the range cannot lose the visit)."""
+    if step is not None and status == "done" and step.out_of_range(value):
+        return "fail"
+    return status
 
 
 @dataclass(frozen=True)
@@ -243,7 +272,7 @@ def _check_steps(given: Given, context: Context, fail) -> None:
         text_fits(f"{where}.note", result.note or "", MAX_NOTE, fail)
         if result.value is not None and not -MEASURE_LIMIT <= result.value <= MEASURE_LIMIT:
             fail(f"{where}.value", message("number_range", min=-MEASURE_LIMIT, max=MEASURE_LIMIT))
-        if result.follow_up and result.status != "fail":
+        if result.follow_up and recorded_status(step, result.status, result.value) != "fail":
             fail(f"{where}.follow_up", message("follow_up_needs_fail"))
         if step is None:
             continue  # a step of another procedure: the service names it
@@ -255,7 +284,7 @@ def _check_steps(given: Given, context: Context, fail) -> None:
             )
         elif result.status == "skipped" and step.required:
             fail(f"{where}.status", message("required_skipped", title=step.title))
-        if step.kind == "measure" and result.status == "done":
+        if step.kind == "measure" and result.status in ("done", "fail"):
             if result.value is None:
                 fail(f"{where}.value", message("measure_value", title=step.title))
             elif step.meter and not (

@@ -43,6 +43,7 @@ from fieldapp.visits.rules import (
     check_visit,
     message,
     meter_from_steps,
+    recorded_status,
 )
 
 
@@ -260,10 +261,12 @@ def _validate(data: VisitInput, tech: User, existing: Visit | None) -> _Checked:
 
     version, steps = _procedure(data, existing, fail)
     last = last_meter_reading(equipment.id, excluding_visit=data.id) if equipment else None
+    step_rules = tuple(StepRule.of(step) for step in version.steps) if version else ()
     context = Context(
-        steps=tuple(StepRule.of(step) for step in version.steps) if version else (),
+        steps=step_rules,
         job_kind=job.kind if job else None,
-        procedure_kinds=procedure_kinds(),
+        # Only a visit with no procedure is checked against the kinds that need one.
+        procedure_kinds=() if step_rules else procedure_kinds(),
         last_meter=last.value if last else None,
         now=utcnow(),
     )
@@ -485,12 +488,14 @@ def _write_steps(visit, equipment, data, checked, tech, recorded, *, replace: bo
                 db.session.delete(result)
     for given in data.steps:
         result = previous.get(given.step_id) or StepResult(visit_id=visit.id, step_id=given.step_id)
-        newly_failed = given.status == "fail" and result.status != "fail"
-        result.status, result.value = given.status, given.value
+        rule = StepRule.of(checked.steps[given.step_id])
+        status = recorded_status(rule, given.status, given.value)
+        newly_failed = status == "fail" and result.status != "fail"
+        result.status, result.value = status, given.value
         result.note, result.photo_id = given.note.strip(), given.photo_id
         result.by_id, result.at = tech.id, given.at or data.finished_at
         db.session.add(result)
-        if newly_failed or (given.status == "fail" and given.follow_up):
+        if newly_failed or (status == "fail" and given.follow_up):
             step = checked.steps[given.step_id]
             _step_failed(visit, equipment, step, given, tech, result, recorded, newly_failed)
 

@@ -28,9 +28,21 @@ export function meterFromSteps(payload, steps) {
   return null;
 }
 
+/** A measured value outside the step's expected range (StepRule.out_of_range on the server). */
+export function outOfRange(step, value) {
+  if (value === null || value === undefined || !step || step.kind !== "measure") return false;
+  return (step.min !== null && step.min !== undefined && value < step.min) ||
+    (step.max !== null && step.max !== undefined && value > step.max);
+}
+
+/** The status the server keeps: a measure done outside its range failed (recorded_status()). */
+export function recordedStatus(step, status, value) {
+  return status === "done" && outOfRange(step, value) ? "fail" : status;
+}
+
 /**
  * Every fault of a visit payload (the wire format), by field, with the server's messages.
- * context: { rules, steps: [{id, position, title, kind, required, meter}], jobKind,
+ * context: { rules, steps: [{id, position, title, kind, required, meter, min, max}], jobKind,
  *            lastMeter, now: Date }
  */
 export function checkVisit(payload, context) {
@@ -91,7 +103,7 @@ function checkSteps(payload, context, fail, say) {
     if (value !== null && !(value >= lowest && value <= highest)) {
       fail(`${where}.value`, say("number_range", { min: lowest, max: highest }));
     }
-    if (result.follow_up && result.status !== "fail") fail(`${where}.follow_up`, say("follow_up_needs_fail"));
+    if (result.follow_up && recordedStatus(step, result.status, value) !== "fail") fail(`${where}.follow_up`, say("follow_up_needs_fail"));
     if (!step) return;
     const choices = rules.statuses[step.kind];
     if (!choices.includes(result.status)) {
@@ -99,7 +111,7 @@ function checkSteps(payload, context, fail, say) {
     } else if (result.status === "skipped" && step.required) {
       fail(`${where}.status`, say("required_skipped", { title: step.title }));
     }
-    if (step.kind === "measure" && result.status === "done") {
+    if (step.kind === "measure" && (result.status === "done" || result.status === "fail")) {
       if (value === null) fail(`${where}.value`, say("measure_value", { title: step.title }));
       else if (step.meter && !(Number.isInteger(value) && value >= 0 && value <= limits.meter[1])) {
         fail(`${where}.value`, say("meter_whole"));

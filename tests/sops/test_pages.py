@@ -65,5 +65,5 @@ def test_invalid_sop_is_refused(app):
             change_note="",
             author_id=None,
         )
-    assert {"title", "category", "steps.1.kind", "steps.1.title"} <= set(caught.value.fields)
+    assert {"title", "category", "steps.0.kind", "steps.0.title"} <= set(caught.value.fields)
     assert current_versions() == []
