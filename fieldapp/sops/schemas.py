@@ -121,6 +121,11 @@ class SopContentSchema(Schema):
         steps = data.get("steps") or []
         if sum(step.meter for step in steps) > 1:
             raise ValidationError({"steps": ["Only one step can be the meter reading."]})
+        keys = [step.key for step in steps if step.key]
+        if len(keys) != len(set(keys)):
+            # A key names one step across versions; two steps sharing it would make "What
+            # changed" pair the wrong steps.
+            raise ValidationError({"steps": ["Two steps carry the same key; each needs its own."]})
         if "title" in data and not data["title"].strip():
             raise ValidationError({"title": ["Give the SOP a title."]})
 
@@ -151,10 +156,17 @@ class SopSummarySchema(Schema):
     current_version = fields.Integer(allow_none=True)
     retired = fields.Boolean()
     has_draft = fields.Boolean()
+    url = fields.String()
 
 
 class SopListSchema(Schema):
     sops = fields.List(fields.Nested(SopSummarySchema))
+
+
+class ImageLinkSchema(Schema):
+    id = fields.UUID()
+    url = fields.String()
+    thumbnail_url = fields.String()
 
 
 class StepOutSchema(Schema):
@@ -169,7 +181,8 @@ class StepOutSchema(Schema):
     min = fields.Float(allow_none=True, attribute="min_value")
     max = fields.Float(allow_none=True, attribute="max_value")
     meter = fields.Boolean()
-    images = fields.List(fields.Dict())
+    expected = fields.String()
+    images = fields.List(fields.Nested(ImageLinkSchema))
 
 
 class VersionOutSchema(Schema):
@@ -179,10 +192,12 @@ class VersionOutSchema(Schema):
     summary = fields.String()
     applies_to = fields.List(fields.String())
     number = fields.Integer()
+    latest_version = fields.Integer()
     change_note = fields.String()
     published_at = fields.AwareDateTime()
     published_by = fields.String(allow_none=True)
     retired = fields.Boolean()
+    url = fields.String()
     steps = fields.List(fields.Nested(StepOutSchema))
 
 
@@ -193,23 +208,39 @@ class CreatedSopSchema(Schema):
 
 class DraftOutSchema(Schema):
     slug = fields.String()
-    saved_at = fields.AwareDateTime()
+    saved_at = fields.AwareDateTime(allow_none=True)
+    saved_by = fields.String(allow_none=True)
+    # The version the draft will follow (null before the first is published).
+    latest_version = fields.Integer(allow_none=True)
+    content = fields.Nested(SopContentSchema)
 
 
 class PublishedSchema(Schema):
     slug = fields.String()
     number = fields.Integer()
+    url = fields.String()
 
 
-class SignoffSchema(Schema):
+class SopStateSchema(Schema):
+    slug = fields.String()
+    retired = fields.Boolean()
+    retired_at = fields.AwareDateTime(allow_none=True)
+
+
+class TrainingSignoffSchema(Schema):
     slug = fields.String()
     number = fields.Integer()
     signed_at = fields.AwareDateTime()
     created = fields.Boolean()
 
 
+class TechRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
 class TrainingRowSchema(Schema):
-    tech = fields.Dict()
+    tech = fields.Nested(TechRefSchema)
     sop = fields.String()
     latest_version = fields.Integer()
     signed_version = fields.Integer(allow_none=True)
@@ -224,7 +255,24 @@ class TrainingSchema(Schema):
 
 class TrainingQuerySchema(Schema):
     tech = Whole(1, strict=False, load_default=None)
-    sop = fields.String(load_default=None)
+    sop = Text(length_of(Sop.slug), load_default=None, metadata={"description": "SOP slug"})
     state = fields.String(
-        load_default=None, validate=validate.OneOf(("current", "outdated", "never"))
+        load_default=None,
+        validate=validate.OneOf(
+            ("current", "outdated", "never"), error="State must be current, outdated or never."
+        ),
     )
+
+
+def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages named as the rest of the API names fields: "steps.0.title"."""
+    if not isinstance(messages, dict):
+        return {prefix.rstrip(".") or "_schema": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for name, value in messages.items():
+        where = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(flat_messages(value, where + "."))
+        else:
+            flat[where] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return flat

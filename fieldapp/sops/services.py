@@ -1,5 +1,5 @@
-"""Writing SOPs (a draft saved as you go, published as immutable versions, retired), reading
-their versions, and training: techs sign off a version, trainers record what they observed."""
+"""Writing SOPs (a draft saved as you go, published as immutable versions, retired) and
+reading their versions. Who has signed off which version is fieldapp/training's."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
 from fieldapp.activity.services import record_event
-from fieldapp.auth.models import User
 from fieldapp.dbtypes import utcnow
-from fieldapp.errors import Invalid, NotFound
+from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
 from fieldapp.photos.models import Photo
 from fieldapp.sops.content import NO_CHANGES, SopContent, StepText
@@ -26,7 +24,6 @@ from fieldapp.sops.models import (
     SopDraft,
     SopStep,
     SopStepImage,
-    SopTraining,
     SopVersion,
 )
 from fieldapp.sops.schemas import SopContentSchema
@@ -34,10 +31,16 @@ from fieldapp.sops.schemas import SopContentSchema
 # --- writing -------------------------------------------------------------------------------
 
 
+# Addresses under /sops/ that are pages, not SOPs (/sops/new is the editor for a new one).
+RESERVED_SLUGS = frozenset({"new"})
+
+
 def slug_for(title: str) -> str:
     """A URL name made from the title, unique among SOPs ("belt-replacement-2" if taken)."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:70] or "sop"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-sop"
     taken = set(db.session.scalars(sa.select(Sop.slug).where(Sop.slug.like(f"{base}%"))))
     slug, n = base, 1
     while slug in taken:
@@ -59,7 +62,7 @@ def create_sop(content: SopContent, *, author_id: int | None, slug: str | None =
     db.session.add(sop)
     db.session.flush()
     sop.draft = SopDraft(content=_keyed(content).as_json(), updated_by_id=author_id)
-    record_event("sop.created", "sop", sop.slug, f"New SOP {sop.title}", actor_id=author_id)
+    record_event("sop.created", "sop", sop.id, f"New SOP {sop.title}", actor_id=author_id)
     db.session.flush()
     return sop
 
@@ -136,7 +139,7 @@ def publish_draft(sop: Sop, *, change_note: str, author_id: int | None) -> SopVe
     record_event(
         "sop.published",
         "sop",
-        sop.slug,
+        sop.id,
         f"Published {sop.title} v{number}",
         actor_id=author_id,
     )
@@ -181,7 +184,23 @@ def retire_sop(sop: Sop, *, actor_id: int | None) -> None:
         return
     sop.active = False
     sop.retired_at = utcnow()
-    record_event("sop.retired", "sop", sop.slug, f"Retired {sop.title}", actor_id=actor_id)
+    record_event("sop.retired", "sop", sop.id, f"Retired {sop.title}", actor_id=actor_id)
+    db.session.flush()
+
+
+def delete_unpublished_sop(sop: Sop, *, actor_id: int | None) -> None:
+    """Throw away an SOP that was never published (its draft is all there is); a published
+    one keeps its history and can only be retired."""
+    if sop.versions:
+        raise Conflict(
+            f"{sop.title} has published versions: retire it instead, so its history stays."
+        )
+    if sop.draft is not None:
+        db.session.delete(sop.draft)
+    db.session.delete(sop)
+    record_event(
+        "sop.deleted", "sop", sop.id, f"Deleted unpublished SOP {sop.title}", actor_id=actor_id
+    )
     db.session.flush()
 
 
@@ -192,7 +211,7 @@ def restore_sop(sop: Sop, *, actor_id: int | None) -> None:
         raise Invalid.field("sop", "Publish a first version before using this SOP.")
     sop.active = True
     sop.retired_at = None
-    record_event("sop.restored", "sop", sop.slug, f"Back in use: {sop.title}", actor_id=actor_id)
+    record_event("sop.restored", "sop", sop.id, f"Back in use: {sop.title}", actor_id=actor_id)
     db.session.flush()
 
 
@@ -417,85 +436,6 @@ def _longest_common_run(a: list[str], b: list[str]) -> list[str]:
         else:
             j += 1
     return run
-
-
-# --- training ------------------------------------------------------------------------------
-
-
-def sign_off(
-    user: User, version: SopVersion, *, at: datetime | None = None
-) -> tuple[SopTraining, bool]:
-    """The tech has read and understood this version; signing twice is one sign-off.
-    Returns (the record, whether this call signed it)."""
-    record = db.session.scalar(
-        sa.select(SopTraining).where(
-            SopTraining.user_id == user.id, SopTraining.version_id == version.id
-        )
-    )
-    if record is not None and record.signed_at is not None:
-        return record, False
-    if record is None:
-        record = SopTraining(user_id=user.id, version_id=version.id)
-        db.session.add(record)
-    record.signed_at = min(at or utcnow(), utcnow())
-    record_event(
-        "sop.signed_off",
-        "sop",
-        version.sop.slug,
-        f"{user.name} signed off {version.sop.title} v{version.number}",
-        actor_id=user.id,
-    )
-    db.session.flush()
-    return record, True
-
-
-def record_observed(tech: User, version: SopVersion, *, trainer: User) -> SopTraining:
-    """A trainer saw the tech follow this version on the job."""
-    if tech.role != "tech":
-        raise Invalid.field("tech", "Only a tech's training is recorded.")
-    record = db.session.scalar(
-        sa.select(SopTraining).where(
-            SopTraining.user_id == tech.id, SopTraining.version_id == version.id
-        )
-    )
-    if record is None:
-        record = SopTraining(user_id=tech.id, version_id=version.id, signed_at=None)
-        db.session.add(record)
-    if record.observed_at is None:
-        record.observed_at = utcnow()
-        record.observed_by_id = trainer.id
-        record_event(
-            "sop.observed",
-            "sop",
-            version.sop.slug,
-            f"{trainer.name} observed {tech.name} doing {version.sop.title} v{version.number}",
-            actor_id=trainer.id,
-        )
-    db.session.flush()
-    return record
-
-
-def unsigned_versions(user: User) -> list[SopVersion]:
-    """The current versions of SOPs in use that the tech has not signed off yet."""
-    if user.role != "tech":
-        return []
-    signed = sa.select(SopTraining.version_id).where(
-        SopTraining.user_id == user.id, SopTraining.signed_at.is_not(None)
-    )
-    return [v for v in current_versions() if v.id not in set(db.session.scalars(signed))]
-
-
-def has_signed(user: User, version: SopVersion) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(SopTraining.id).where(
-                SopTraining.user_id == user.id,
-                SopTraining.version_id == version.id,
-                SopTraining.signed_at.is_not(None),
-            )
-        )
-        is not None
-    )
 
 
 def require_sop(slug: str) -> Sop:

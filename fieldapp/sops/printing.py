@@ -1,0 +1,65 @@
+"""An SOP version as a PDF for the binder, made on the server by WeasyPrint from the same
+markup and print stylesheet the browser prints with."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from fieldapp.photos.models import Photo
+from fieldapp.photos.services import photo_file
+
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+_PHOTO_PATH = re.compile(r"/photos/(?P<id>[0-9a-f-]{36})(?:/(?P<size>thumb))?")
+# Where the document's relative addresses resolve; never fetched over the network.
+_BASE = "http://fieldapp.invalid/"
+_STYLESHEET = "fieldapp.sops.print_stylesheet"
+
+
+class StoredPhotos(URLFetcher):
+    """Gives WeasyPrint the photos the document shows, read from the photo store, and nothing
+    else: a PDF never makes the server fetch an address (no SSRF through a page)."""
+
+    def __init__(self, photos: Iterable[Photo]):
+        super().__init__()
+        self._photos = {photo.id: photo for photo in photos}
+
+    def fetch(self, url, headers=None):
+        match = _PHOTO_PATH.fullmatch(urlsplit(url).path)
+        photo = self._photos.get(uuid.UUID(match["id"])) if match else None
+        if not url.startswith(_BASE) or photo is None:
+            raise ValueError(f"not fetched for a PDF: {url[:200]}")
+        size = match["size"] or "full"
+        path = photo_file(photo, size)
+        content_type = photo.content_type if size == "full" else "image/jpeg"
+        return URLFetcherResponse(
+            url, path.read_bytes(), {"Content-Type": content_type}, status=200
+        )
+
+
+def _stylesheet() -> CSS:
+    """The app's stylesheet (its print rules lay the page out), parsed once per version of
+    the file: parsing it is a good part of a PDF's time."""
+    path = Path(current_app.static_folder, "css", "app.css")
+    stamp = path.stat().st_mtime_ns
+    cached = current_app.extensions.get(_STYLESHEET)
+    if cached is None or cached[0] != stamp:
+        sheet = CSS(filename=str(path), url_fetcher=StoredPhotos(()))
+        cached = current_app.extensions[_STYLESHEET] = (stamp, sheet)
+    return cached[1]
+
+
+def version_pdf(html: str, *, paper: str, photos: Iterable[Photo] = ()) -> bytes:
+    """The printed page of a version (templates/sops/print.html rendered) as PDF bytes, with
+    the given photos (its reference images) as the only files it may show."""
+    document = HTML(string=html, base_url=_BASE, url_fetcher=StoredPhotos(photos))
+    return document.write_pdf(
+        stylesheets=[_stylesheet(), CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}")]
+    )
