@@ -11,6 +11,7 @@ from fieldapp.auth.access import PUBLIC, STAFF, allow
 from fieldapp.dbtypes import utcnow
 from fieldapp.jobs.queries import open_jobs_for_tech
 from fieldapp.office.queries import dashboard
+from fieldapp.training.services import unsigned_versions
 from fieldapp.visits.queries import visits_in_progress
 
 bp = Blueprint("home", __name__)
@@ -24,6 +25,7 @@ def index():
             "home/today.html",
             jobs=open_jobs_for_tech(current_user.id),
             visits=visits_in_progress(current_user.id),
+            to_read=unsigned_versions(current_user),
         )
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     return render_template("office/dashboard.html", board=dashboard(utcnow(), zone))

@@ -36,6 +36,7 @@ OFFICE_NAV = (
     NavItem("equipment.index", "Plotters", "plotter"),
     NavItem("inventory.parts", "Parts", "parts"),
     NavItem("sops.index", "SOPs", "book"),
+    NavItem("training.matrix", "Training", "check"),
     NavItem("office.reports", "Reports", "chart"),
     NavItem("equipment.scan", "Scan", "scan"),
 )

@@ -22,6 +22,7 @@ from fieldapp.inventory.services import van_of
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.jobs.queries import open_jobs_for_tech
 from fieldapp.sops.services import current_versions
+from fieldapp.training.queries import signed_versions
 from fieldapp.visits.models import Visit, VisitErrorCode
 from fieldapp.visits.rules import visit_rules
 from fieldapp.visits.services import procedure_kinds
@@ -76,6 +77,9 @@ def build_pack(user: User) -> dict:
             }
             for version in versions
         ],
+        # The newest version of each SOP the user signed off ({"slug": number}): the phone
+        # shows "New procedure to read" for a current version above it, offline too.
+        "signed": signed_versions(user.id),
         "parts": _parts(),
         "van": _van(user),
         "has_van": van_of(user.id) is not None,
@@ -268,6 +272,10 @@ def _urls(user: User, versions, jobs: list[Job]) -> list[str]:
         url_for("home.more"),
     ]
     urls += [url_for("sops.detail", slug=version.sop.slug) for version in versions]
+    # Each current version's own page too: "New procedure to read" links there to sign it off.
+    urls += [
+        url_for("sops.detail", slug=version.sop.slug, number=version.number) for version in versions
+    ]
     urls += [
         url_for("equipment.plotter", token=job.equipment.qr_token)
         for job in jobs

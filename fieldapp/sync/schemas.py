@@ -9,7 +9,7 @@ from fieldapp.equipment.tokens import CODE_LENGTH
 from fieldapp.jobs.models import JOB_NUMBER_LENGTH, JOB_STATUSES
 from fieldapp.messages.schemas import MessageInputSchema, ReadMarkSchema
 from fieldapp.sops.models import Sop
-from fieldapp.wire import Id, Instant, Text, length_of
+from fieldapp.wire import Id, Instant, Text, Whole, length_of
 
 MAX_OPS = 1000
 
@@ -45,6 +45,12 @@ class VisitStartSchema(Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": "SOP slug"},
+    )
+    version = Whole(
+        1,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the SOP version the phone shows (absent: the current one)"},
     )
     started_at = Instant(required=True)
 
@@ -87,3 +93,13 @@ class PhotoDiscardSchema(Schema):
 
 class VisitRefSchema(Schema):
     id = fields.UUID(required=True)
+
+
+class SopSignoffSchema(Schema):
+    """The tech read and understood a version of an SOP (on the phone, perhaps offline)."""
+
+    sop = Text(
+        length_of(Sop.slug), min_length=1, required=True, metadata={"description": "SOP slug"}
+    )
+    version = Whole(1, required=True, metadata={"description": "version number"})
+    at = Instant(load_default=None, allow_none=True, metadata={"description": "when signed"})

@@ -27,6 +27,7 @@ from fieldapp.photos.services import discard_upload
 from fieldapp.sops.services import version_of
 from fieldapp.sync import schemas
 from fieldapp.sync.models import SyncOp
+from fieldapp.training.services import sign_off_version
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
 from fieldapp.visits.models import Visit
 from fieldapp.visits.schemas import VisitInputSchema
@@ -67,9 +68,11 @@ def _visit_start(payload: dict, user: User) -> str:
     if found.equipment is None or found.state not in ("active", "revoked"):
         raise Invalid.field("equipment", "No plotter has that label.")
     job = _job(data["job"]) if data["job"] else None
-    version = version_of(data["sop"]) if data["sop"] else None
+    # The version the phone had (an offline phone may not have seen a newer one yet).
+    version = version_of(data["sop"], data["version"]) if data["sop"] else None
     if data["sop"] and version is None:
-        raise Invalid.field("sop", f"There is no SOP “{data['sop']}”.")
+        which = f" version {data['version']}" if data["version"] else ""
+        raise Invalid.field("sop", f"There is no SOP “{data['sop']}”{which}.")
     if db.session.get(Visit, data["id"]) is not None:
         start_visit(visit_id=data["id"], equipment=found.equipment, tech=user)
         return "duplicate"
@@ -162,6 +165,12 @@ def _label_claim(payload: dict, user: User) -> str:
     return "applied"
 
 
+def _sop_signoff(payload: dict, user: User) -> str:
+    data = schemas.SopSignoffSchema().load(payload)
+    _, created = sign_off_version(user, data["sop"], data["version"], at=data["at"])
+    return "applied" if created else "duplicate"
+
+
 HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "visit.start": _visit_start,
     "visit.record": _visit_record,
@@ -172,6 +181,7 @@ HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "message.post": _message_post,
     "thread.read": _thread_read,
     "label.claim": _label_claim,
+    "sop.signoff": _sop_signoff,
 }
 
 

@@ -21,6 +21,7 @@ const LABELS = {
   "job.status": (p) => `${p.job} → ${p.status.replace("_", " ")}`,
   "message.post": (p) => `Message on ${p.job}: ${p.body}`,
   "label.claim": (p) => `Label ${p.token} linked to a plotter`,
+  "sop.signoff": (p) => `Signed off ${p.sop}, version ${p.version}`,
 };
 
 function describe(op) {

@@ -10,7 +10,7 @@ const CATEGORY_FOR_JOB_KIND = { repair: "repair", preventive: "preventive", inst
 
 export function suggestedSop(pack, kind) {
   const category = CATEGORY_FOR_JOB_KIND[kind] ?? "repair";
-  return pack.sops.find((sop) => sop.category === category)?.slug ?? "none";
+  return pack.sops.find((sop) => sop.category === category) ?? null;
 }
 
 export async function startVisit({ plotter, job = "", kind = "repair", quick = false }) {
@@ -18,9 +18,12 @@ export async function startVisit({ plotter, job = "", kind = "repair", quick = f
   if (!pack) return false;
   const id = crypto.randomUUID();
   const started = new Date().toISOString();
-  const sop = quick ? "none" : suggestedSop(pack, pack.jobs.find((j) => j.number === job)?.kind ?? kind);
+  const procedure = quick ? null : suggestedSop(pack, pack.jobs.find((j) => j.number === job)?.kind ?? kind);
+  const sop = procedure?.slug ?? "none";
   if (job) await enqueue("job.status", { job, status: "in_progress", at: started });
-  await enqueue("visit.start", { id, equipment: plotter, job: job || null, sop: sop === "none" ? null : sop, started_at: started });
+  await enqueue("visit.start", {
+    id, equipment: plotter, job: job || null, sop: procedure?.slug ?? null, version: procedure?.version ?? null, started_at: started,
+  });
   const hash = new URLSearchParams({ plotter, job, id, started });
   location.assign(`/visits/form/${sop}#${hash}`);
   return true;

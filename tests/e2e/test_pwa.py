@@ -186,10 +186,10 @@ def test_offline_navigation_uses_the_cache_then_the_offline_page(live_server, pa
     page.evaluate(f"async (user) => (await {STORE}).remove('packs', user)", str(tech.id))
     waiting = {"id": "op-offline-1", "user": str(tech.id), "type": "job.status", "payload": {}}
     page.evaluate(PUT_ALL, ["ops", [{**waiting, "state": "pending", "created_at": 0, "tries": 0}]])
-    # A page neither visited nor listed in any pack.
-    page.goto(f"{live_server.url}/sops/repair/v1")
+    # A page neither visited nor listed in any pack (the pack lists current SOP versions).
+    page.goto(f"{live_server.url}/visits/new")
     expect(page.get_by_role("heading", name="You're offline")).to_be_visible()
-    expect(page.locator("[data-offline-missing]")).to_contain_text("/sops/repair/v1")
+    expect(page.locator("[data-offline-missing]")).to_contain_text("/visits/new")
     expect(page.get_by_role("heading", name="Nothing saved on this phone yet")).to_be_visible()
     expect(page.get_by_role("link", name="Try again")).to_be_visible()
     expect(page.locator("[data-offline-empty]")).to_contain_text(

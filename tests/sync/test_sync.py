@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from fieldapp.extensions import db
 from fieldapp.inventory.models import StockMovement
 from fieldapp.messages.models import Message
+from fieldapp.sops.services import StepText, publish_sop_version
 from fieldapp.sync.models import SyncOp
 from fieldapp.visits.models import Visit
 from tests import factories
@@ -212,3 +213,44 @@ def test_label_claim_op(tech_client, site):
 
 def test_sync_needs_sign_in(client):
     assert client.post("/api/v1/sync", json={"ops": []}).status_code == 401
+
+
+def test_a_visit_started_offline_keeps_the_version_the_phone_showed(tech_client, site):
+    """The phone started on version 1; version 2 was published before the start reached the
+    server: the visit is started (and kept) with version 1, never moved to 2 in between."""
+    sop = site.version.sop
+    publish_sop_version(
+        sop.slug,
+        title=sop.title,
+        category=sop.category,
+        summary=sop.summary,
+        steps=[StepText("A step added in version 2", "", "check")],
+        change_note="Version 2",
+        author_id=None,
+    )
+    visit_id = str(uuid.uuid4())
+    start = op(
+        "visit.start",
+        {
+            "id": visit_id,
+            "equipment": site.plotter.qr_token,
+            "sop": sop.slug,
+            "version": 1,
+            "started_at": datetime.now(UTC).isoformat(),
+        },
+    )
+    unknown = op(
+        "visit.start",
+        {
+            "id": str(uuid.uuid4()),
+            "equipment": site.plotter.qr_token,
+            "sop": sop.slug,
+            "version": 9,
+            "started_at": datetime.now(UTC).isoformat(),
+        },
+    )
+    results = sync(tech_client, start, unknown)
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert "version 9" in results[1]["reason"] or "version 9" in str(results[1])
+    stored = db.session.get(Visit, uuid.UUID(visit_id))
+    assert stored.sop_version_id == site.version.id and site.version.number == 1
