@@ -43,11 +43,14 @@ from fieldapp.public.views import bp as public_bp
 from fieldapp.pwa import bp as pwa_bp
 from fieldapp.security import register_security
 from fieldapp.settings.views import bp as settings_bp
+from fieldapp.sops import api as sops_api  # noqa: F401
 from fieldapp.sops.views import bp as sops_bp
 from fieldapp.static_files import register_static_files
 from fieldapp.sync import api as sync_api  # noqa: F401
 from fieldapp.sync.views import bp as sync_bp
 from fieldapp.templating import register as register_templating
+from fieldapp.training import api as training_api  # noqa: F401
+from fieldapp.training.views import bp as training_bp
 from fieldapp.visits import api as visits_api  # noqa: F401
 from fieldapp.visits.views import bp as visits_bp
 
@@ -58,6 +61,7 @@ BLUEPRINTS = (
     auth_bp,
     home_bp,
     sops_bp,
+    training_bp,
     equipment_bp,
     printing_bp,
     visits_bp,

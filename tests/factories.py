@@ -170,10 +170,12 @@ def make_visit(
     return visit
 
 
-def make_sop(slug: str = "repair", category: str = "repair"):
-    """A published SOP version with one step of each kind (the photo step optional)."""
+def make_sop(slug: str = "repair", category: str = "repair", friction=(None, None)):
+    """A published SOP version with one step of each kind (the photo step optional); the
+    measure (carriage rod friction, N) expects the range `friction` (low, high) when given."""
     from fieldapp.sops.services import StepText, publish_sop_version
 
+    low, high = friction
     with unit_of_work():
         return publish_sop_version(
             slug,
@@ -183,7 +185,14 @@ def make_sop(slug: str = "repair", category: str = "repair"):
             steps=[
                 StepText("Read the history", "Open the plotter page.", "check"),
                 StepText("Test print before", "Print the customer's job.", "pass_fail"),
-                StepText("Carriage rod friction", "Scan-axis diagnostic.", "measure", unit="N"),
+                StepText(
+                    "Carriage rod friction",
+                    "Scan-axis diagnostic.",
+                    "measure",
+                    unit="N",
+                    min_value=low,
+                    max_value=high,
+                ),
                 StepText("Photo of the test plot", "", "photo", required=False),
             ],
             change_note="First version",
@@ -234,3 +243,33 @@ def committed(service, *args, **kwargs):
     """Run a service (they flush only) and commit what it did, as a request would."""
     with unit_of_work():
         return service(*args, **kwargs)
+
+
+def publish_repair_v2(v1):
+    """The office publishes version 2 of the repair procedure: a step added before the
+    friction, the friction's range widened to 3 to 7 N."""
+    from fieldapp.sops.services import StepText, publish_sop_version
+
+    return committed(
+        publish_sop_version,
+        v1.sop.slug,
+        title=v1.sop.title,
+        category="repair",
+        summary="",
+        steps=[
+            StepText("Read the history", "Open the plotter page.", "check"),
+            StepText("Test print before", "Print the customer's job.", "pass_fail"),
+            StepText("Clean the encoder strip", "Isopropyl alcohol.", "check"),
+            StepText(
+                "Carriage rod friction",
+                "Scan-axis diagnostic.",
+                "measure",
+                unit="N",
+                min_value=3,
+                max_value=7,
+            ),
+            StepText("Photo of the test plot", "", "photo", required=False),
+        ],
+        change_note="Encoder strip cleaning added; friction range widened",
+        author_id=None,
+    )

@@ -21,7 +21,9 @@ class Site:
     warehouse: object
 
 
-def make_site() -> Site:
+def make_site(*, friction=(None, None)) -> Site:
+    """A tech on a scheduled job at a plotter; `friction`, the expected range (low, high) of
+    the repair procedure's measure, in N."""
     tech = factories.make_user("tech", name="Sam Okafor", email="sam@example.com")
     customer = factories.make_customer(name="Halvorsen Kline Architects")
     plotter = factories.make_equipment(customer, model="DesignJet T830")
@@ -32,7 +34,7 @@ def make_site() -> Site:
         status="scheduled",
         problem="86:01 carriage stuck",
     )
-    version = factories.make_sop()
+    version = factories.make_sop(friction=friction)
     belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in", unit_cost_cents=6900)
     head = factories.make_part(
         sku="F9J81A", name="HP 729 printhead", category="printhead", unit_cost_cents=24900

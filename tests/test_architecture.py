@@ -40,6 +40,7 @@ LAYERS = [
     "customers",
     "equipment",
     "sops",
+    "training",
     "inventory",
     "jobs",
     "settings",

@@ -29,9 +29,10 @@ from fieldapp.messages.models import Message
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sops.models import SopStep, SopTraining, SopVersion
 from fieldapp.visits.models import OUTCOME_LABELS, StepResult, Visit, VisitErrorCode
+from fieldapp.visits.rules import StepRule, recorded_status
 
 from . import data
-from .sops import publish_core_sops
+from .sops import PRINTHEAD_LOG, publish_core_sops, publish_preventive_v2
 
 HISTORY_DAYS = 548  # about 18 months
 TARGET_VISITS = 400
@@ -39,6 +40,19 @@ RECENT_QUIET_DAYS = 30  # no generated visits on plotters with a scripted story 
 UNCLAIMED_LABELS = 12
 _SERIAL_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+PM_V2_DAYS_AGO = 40  # business days since the PM's version 2 was published
+# Training that shows every state on the matrix: Luis has not read the parts SOP yet; Sam and
+# Luis signed the PM's version 2 (days after it came out), Priya only version 1; Maria saw
+# Sam do version 2 on a visit.
+NEVER_SIGNED = {(data.LUIS, "parts-use-van-restock")}
+SIGNED_PM_V2 = {data.SAM: 1, data.LUIS: 6}
+OBSERVED_PM_V2 = data.SAM
+SOP_OF = {"repair": "onsite-diagnostic-repair", "preventive": "preventive-maintenance"}
+PRINTHEAD_NOTES = (
+    "Printhead log: one head at status 2 (replace); quoted a new head.",
+    "Printhead log: head at status 4 (reseat); reseated it, reads OK now.",
+    "Health score down to 3 on the black head; nozzle check shows gaps.",
+)
 
 
 @dataclass(eq=False)
@@ -119,8 +133,8 @@ class _DemoBusiness:
         self.reserved: set[Plotter] = set()  # plotters with a scripted recent story
         self.tagged_jobs: dict[str, Job] = {}
         self.events: list[dict] = []
-        self.steps: dict[str, list[SopStep]] = {}
-        self.sop_versions: dict[str, SopVersion] = {}
+        self.steps: dict[int, list[SopStep]] = {}  # by version id, in order
+        self.versions: dict[str, list[SopVersion]] = defaultdict(list)  # by slug, oldest first
         self.today_jobs: list[Job] = []
 
     # -- stages ---------------------------------------------------------------------------
@@ -165,37 +179,69 @@ class _DemoBusiness:
         db.session.flush()
 
     def add_sops(self) -> None:
+        """The four core SOPs through the same draft and publish as the editor, version 1
+        before the history starts and the PM's version 2 a few weeks ago; the team's
+        sign-offs, some of them not of the latest version yet."""
         owner = self.users[data.FRANK]
         published = self.local(self.history_start - timedelta(days=60), "17:00")
+        second = self.local(_business_day_before(self.today, PM_V2_DAYS_AGO), "17:30")
         versions = publish_core_sops(owner.id)
+        newer = publish_preventive_v2(owner.id)
         db.session.flush()
         # publish_sop_version stamps "now"; the demo's SOPs predate the history they guide.
         db.session.execute(
             sa.update(ActivityEvent)
-            .where(ActivityEvent.verb == "sop.published")
+            .where(ActivityEvent.verb.in_(("sop.created", "sop.published")))
             .values(at=published)
         )
-        for slug, version in versions.items():
+        db.session.execute(
+            sa.update(ActivityEvent)
+            .where(
+                ActivityEvent.verb == "sop.published",
+                ActivityEvent.summary == f"Published {newer.sop.title} v{newer.number}",
+            )
+            .values(at=second)
+        )
+        for version in versions.values():
             version.published_at = published
             version.sop.created_at = published
-            self.steps[slug] = list(
+        newer.published_at = second
+        for slug, version in [*versions.items(), (newer.sop.slug, newer)]:
+            self.versions[slug].append(version)
+            self.steps[version.id] = list(
                 db.session.scalars(
                     sa.select(SopStep)
                     .where(SopStep.version_id == version.id)
                     .order_by(SopStep.position)
                 )
             )
-        self.sop_versions = versions
         trainings = []
         for user in self.users.values():
             for slug, version in versions.items():
                 if user.role == "tech" or slug in ("service-call-intake", "parts-use-van-restock"):
                     signed = max(published, user.created_at)
                     signed += timedelta(days=self.rng.randint(1, 20))
-                    trainings.append(
-                        SopTraining(user_id=user.id, version_id=version.id, signed_at=signed)
-                    )
+                    if (user.email, slug) not in NEVER_SIGNED:
+                        trainings.append(
+                            SopTraining(user_id=user.id, version_id=version.id, signed_at=signed)
+                        )
+        # Version 2 of the PM: signed by some techs (one also seen doing it by the office),
+        # not yet by the others, whose sign-off is of version 1 (outdated).
+        for email, days_after in SIGNED_PM_V2.items():
+            record = SopTraining(
+                user_id=self.users[email].id,
+                version_id=newer.id,
+                signed_at=second + timedelta(days=days_after, hours=2),
+            )
+            if email == OBSERVED_PM_V2:
+                record.observed_at = second + timedelta(days=days_after + 7, hours=5)
+                record.observed_by_id = self.users[data.MARIA].id
+            trainings.append(record)
         db.session.add_all(trainings)
+
+    def version_followed(self, slug: str, at: datetime) -> SopVersion:
+        """The latest version of the SOP published by then (a visit follows what was current)."""
+        return [v for v in self.versions[slug] if v.published_at <= at][-1]
 
     def add_customers_and_plotters(self) -> None:
         labels_start = self.history_start - timedelta(days=45)
@@ -769,23 +815,16 @@ class _DemoBusiness:
                     visit.meter = value
 
     def write_visits(self) -> None:
-        steps_of = {
-            "repair": self.steps["onsite-diagnostic-repair"],
-            "preventive": self.steps["preventive-maintenance"],
-        }
-        version_of = {
-            "repair": self.sop_versions["onsite-diagnostic-repair"].id,
-            "preventive": self.sop_versions["preventive-maintenance"].id,
-        }
         visits, readings, codes, results = [], [], [], []
         for visit in self.visits:
+            version = self.version_followed(SOP_OF[visit.sop], visit.start)
             visits.append(
                 {
                     "id": visit.id,
                     "equipment_id": visit.plotter.row.id,
                     "job_id": visit.job.id,
                     "tech_id": visit.tech.user.id,
-                    "sop_version_id": version_of[visit.sop],
+                    "sop_version_id": version.id,
                     "status": "finished",
                     "started_at": visit.start,
                     "finished_at": visit.end,
@@ -808,7 +847,7 @@ class _DemoBusiness:
                     }
                 )
             codes.extend({"visit_id": visit.id, "code": code} for code in visit.codes)
-            results.extend(self.step_results(visit, steps_of[visit.sop]))
+            results.extend(self.step_results(visit, version))
             self.event(
                 visit.end,
                 visit.tech.user,
@@ -839,7 +878,18 @@ class _DemoBusiness:
             db.session.execute(sa.insert(VisitErrorCode), codes)
         db.session.execute(sa.insert(StepResult), results)
 
-    def step_results(self, visit: PlannedVisit, steps: list[SopStep]) -> list[dict]:
+    def step_results(self, visit: PlannedVisit, version: SopVersion) -> list[dict]:
+        steps = self.steps[version.id]
+        # The planned overrides name version 1's positions; a later version follows by key.
+        first = self.steps[self.versions[SOP_OF[visit.sop]][0].id]
+        overrides = {
+            step.key: visit.step_overrides[step.position]
+            for step in first
+            if step.position in visit.step_overrides
+        }
+        # Steps newer than version 1 draw from their own stream: the rest of the demo stays
+        # as it was.
+        later = random.Random(visit.id.int)
         rows = []
         span = (visit.end - visit.start) / (len(steps) + 1)
         for step in steps:
@@ -851,14 +901,22 @@ class _DemoBusiness:
                         status, note = "skipped", "Plotter would not boot; no usage report."
                 elif self.rng.random() < 0.8:
                     value = float(self.rng.randint(24, 58))
+                    if step.min_value is not None and later.random() < 0.12:
+                        value = float(later.randint(12, 18))
+                        note = "Dry print room, heating on; told the site contact about curl."
                 else:
                     status = "n/a"
             elif not step.required and step.kind == "check" and self.rng.random() < 0.5:
                 status = "n/a"
-            if step.position in visit.step_overrides:
-                status, note = visit.step_overrides[step.position]
+            elif step.title == PRINTHEAD_LOG.title and later.random() < 0.1:
+                status, note = "fail", later.choice(PRINTHEAD_NOTES)
+            if step.key in overrides:
+                status, note = overrides[step.key]
+            # What the visit service keeps: a measure done outside its range failed.
+            status = recorded_status(StepRule.of(step), status, value)
             at = visit.start + span * step.position
-            follow_up = visit.fail_follow_up if status == "fail" else None
+            planned = step.key in overrides and status == "fail"
+            follow_up = visit.fail_follow_up if planned else None
             rows.append(
                 {
                     "visit_id": visit.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import StepText, publish_sop_version
@@ -407,6 +407,56 @@ PARTS = SopText(
 
 CORE_SOPS: tuple[SopText, ...] = (INTAKE, REPAIR, PREVENTIVE, PARTS)
 
+# Version 2 of the PM, a few weeks old in the demo: the owner moved printhead checks into a
+# step of their own, reads the humidity first, and gave it an expected range.
+_PM = {step.title: step for step in PREVENTIVE.steps}
+HUMIDITY = replace(
+    _PM["Measure the print-room humidity"],
+    detail="Read the humidity with the meter from the van as you arrive, before covers and "
+    "doors have been open for an hour, away from vents. We expect 20 to 80 %RH: that range is "
+    "our working guess, not a figure from the guides, until we have checked each model's site "
+    "preparation guide; where the guide says otherwise, the guide wins. Outside it, tell the "
+    "customer: media curls and head strikes go up in dry or damp rooms, and people blame the "
+    "plotter.",
+    min_value=20,
+    max_value=80,
+)
+USAGE_REPORT = replace(
+    _PM["Print the usage report and record the meter reading"],
+    detail="HP: front panel, Internal prints, User information prints, Print usage report, or "
+    "EWS History, Usage. Enter the total printed area. Canon and Epson: take it from the "
+    "printer information or the status sheet. Read it, never estimate.",
+)
+PRINTHEAD_LOG = StepText(
+    "Check the printheads in the printhead log",
+    "HP: open the printhead log in the EWS or on the service information pages. Each head "
+    "shows a status (0 = OK, 2 = replace, 4 = reseat) and the ink used against the warranty "
+    "volume of about 1,000 ml through the head; a head also expires 24 months after it was "
+    "made. Canon: printhead life from the printer information. Epson: the nozzle check on "
+    "the before plot. Pass when every head reads OK. Fail when one asks to be replaced or "
+    "reseated: say which in the note, and whether it is still within the warranty volume.",
+    "pass_fail",
+)
+PREVENTIVE_V2 = replace(
+    PREVENTIVE,
+    steps=(
+        PREVENTIVE.steps[0],
+        HUMIDITY,
+        USAGE_REPORT,
+        PRINTHEAD_LOG,
+        *(
+            step
+            for step in PREVENTIVE.steps[1:]
+            if step.title not in (HUMIDITY.title, USAGE_REPORT.title)
+        ),
+    ),
+)
+PREVENTIVE_V2_NOTE = (
+    "Printheads get a step of their own after the usage report (a head due for replacement "
+    "is caught before the customer sees banding). Humidity is read first, as you arrive, and "
+    "now expects 20 to 80 %RH (our working guess until we check the site preparation guides)."
+)
+
 
 def publish_core_sops(author_id: int) -> dict[str, SopVersion]:
     """Publish version 1 of each core SOP in the current transaction, keyed by slug."""
@@ -422,3 +472,16 @@ def publish_core_sops(author_id: int) -> dict[str, SopVersion]:
         )
         for sop in CORE_SOPS
     }
+
+
+def publish_preventive_v2(author_id: int) -> SopVersion:
+    """Publish version 2 of the PM through the same draft and publish the editor uses."""
+    return publish_sop_version(
+        PREVENTIVE_V2.slug,
+        title=PREVENTIVE_V2.title,
+        category=PREVENTIVE_V2.category,
+        summary=PREVENTIVE_V2.summary,
+        steps=PREVENTIVE_V2.steps,
+        change_note=PREVENTIVE_V2_NOTE,
+        author_id=author_id,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import datetime
@@ -12,9 +13,9 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from fieldapp.errors import Invalid
 from fieldapp.localtime import parse_local_datetime
 from fieldapp.photos.services import add_photo
-from fieldapp.sops.models import SopVersion
+from fieldapp.sops.models import SopStep, SopVersion
 from fieldapp.visits.models import Visit
-from fieldapp.visits.rules import message
+from fieldapp.visits.rules import StepRule, message, range_note
 from fieldapp.visits.services import PartInput, StepInput, VisitInput
 
 
@@ -54,6 +55,32 @@ def store_uploaded_photos(
     return stored, errors
 
 
+def typed_number(step: SopStep, typed: str) -> tuple[str, float | None]:
+    """A step's value as typed, cleaned, and as a number (None when blank or not a number).
+    A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2)."""
+    typed = "".join(typed.split())
+    raw = typed.replace(",", "") if step.meter else typed.replace(",", ".", 1)
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        value = None
+    return raw, value
+
+
+def range_notes(form, version: SopVersion | None) -> dict[int, str]:
+    """The measures a posted form holds outside their expected range, each with what the page
+    says of it (the phone says the same as the value is typed); such a step is kept failed."""
+    notes = {}
+    for step in version.steps if version else []:
+        prefix = f"step-{step.id}-"
+        if form.get(prefix + "status", "") not in ("done", "fail"):
+            continue
+        _, value = typed_number(step, form.get(prefix + "value", ""))
+        if value is not None and math.isfinite(value) and StepRule.of(step).out_of_range(value):
+            notes[step.id] = range_note(value, step.unit, step.expected)
+    return notes
+
+
 def visit_input_from_form(
     form: ImmutableMultiDict,
     *,
@@ -70,15 +97,9 @@ def visit_input_from_form(
         status = form.get(prefix + "status", "")
         if not status:
             continue
-        value = None
-        # A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2).
-        typed = "".join(form.get(prefix + "value", "").split())
-        raw = typed.replace(",", "") if step.meter else typed.replace(",", ".", 1)
-        if raw:
-            try:
-                value = float(raw)
-            except ValueError:
-                errors[f"step-{step.id}"] = [message("not_a_number", value=raw)]
+        raw, value = typed_number(step, form.get(prefix + "value", ""))
+        if raw and value is None:
+            errors[f"step-{step.id}"] = [message("not_a_number", value=raw)]
         photo_id = (stored.get(f"step-{step.id}") or [None])[0] or _uuid(
             form.get(prefix + "photo-id")
         )

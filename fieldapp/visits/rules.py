@@ -24,7 +24,7 @@ from fieldapp.wire import NUL_MESSAGE, TOO_LONG, WHOLE_RANGE, length_of
 _NOT_BLANK = re.compile(r"[^ \t\n\r]")
 
 # Bump when a rule or message changes shape: the phone then knows its copy is another version.
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: a measure outside its expected range fails its step
 
 STATUSES_BY_KIND = {
     "check": ("done", "n/a", "skipped"),
@@ -74,6 +74,8 @@ MESSAGES = {
     "meter_whole": "Enter the meter reading as a whole number.",
     "meter_twice": "The meter step says {step:,} but the meter reading says {reading:,}.",
     "photo_needed": "Take the photo for “{title}”.",
+    # Said at once on the phone, beside a measure typed outside its expected range.
+    "out_of_range": "{value} is outside the expected {expected}: this step failed.",
     "follow_up_needs_fail": "Only a failed step can raise a follow-up job.",
     "required_missing": "Required steps not done: {steps}",
     "step_twice": "A step appears twice.",
@@ -101,6 +103,17 @@ def blank(text: str) -> bool:
 
 def message(key: str, **values) -> str:
     return MESSAGES[key].format(**values)
+
+
+def measured_label(value: float, unit: str = "") -> str:
+    """A measured value as the phone writes it (measuredLabel()): 3.2 N, 1,250 sq ft."""
+    number = f"{value:,.10f}".rstrip("0").rstrip(".")
+    return f"{number} {unit}" if unit else number
+
+
+def range_note(value: float, unit: str, expected: str) -> str:
+    """What the form says of a measure outside its range (the phone's rangeNote())."""
+    return message("out_of_range", value=measured_label(value, unit), expected=expected)
 
 
 @dataclass(frozen=True)

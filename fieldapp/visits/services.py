@@ -41,6 +41,7 @@ from fieldapp.visits.rules import (
     Given,
     StepRule,
     check_visit,
+    measured_label,
     message,
     meter_from_steps,
     recorded_status,
@@ -649,13 +650,14 @@ def _record_correction(visit, equipment, before: dict, tech) -> None:
 
 
 def _step_failed(visit, equipment, step, given, tech, result, recorded, newly=True) -> None:
+    reading = _failed_reading(step, given.value)
     if newly:
         record_event(
             "step.failed",
             "visit",
             visit.id,
             f"Step failed on the {equipment.display_name} at {equipment.customer.name}: "
-            f"{step.title}" + (f" — {given.note.strip()}" if given.note.strip() else ""),
+            f"{step.title}{reading}" + (f" — {given.note.strip()}" if given.note.strip() else ""),
             actor_id=tech.id,
             job_id=visit.job_id,
             equipment_id=equipment.id,
@@ -667,7 +669,7 @@ def _step_failed(visit, equipment, step, given, tech, result, recorded, newly=Tr
         job = create_job(
             customer_id=equipment.customer_id,
             equipment_id=equipment.id,
-            problem=f"Follow-up: “{step.title}” failed on the visit of "
+            problem=f"Follow-up: “{step.title}” failed{reading} on the visit of "
             f"{local_date(visit.started_at)}{of_job}{note}",
             actor_id=tech.id,
             source="follow_up",
@@ -676,3 +678,11 @@ def _step_failed(visit, equipment, step, given, tech, result, recorded, newly=Tr
         )
         result.follow_up_job_id = job.id
         recorded.follow_up_jobs.append(job)
+
+
+def _failed_reading(step: SopStep, value: float | None) -> str:
+    """What a failed measure read, beside its expected range: " (3.2 N, expected 4 to 6 N)"."""
+    if step.kind != "measure" or value is None:
+        return ""
+    expected = f", expected {step.expected}" if step.expected else ""
+    return f" ({measured_label(value, step.unit)}{expected})"

@@ -28,7 +28,7 @@ from fieldapp.localtime import company_zone
 from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import current_versions, suggested_version, version_by_id, version_of
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
-from fieldapp.visits.forms import store_uploaded_photos, visit_input_from_form
+from fieldapp.visits.forms import range_notes, store_uploaded_photos, visit_input_from_form
 from fieldapp.visits.models import Visit
 from fieldapp.visits.queries import (
     blank_form_context,
@@ -202,7 +202,8 @@ def _visit_form(visit: Visit, *, amend: bool):
     context = visit_form_context(
         visit, version, errors, kept, form or request.form, posted=form is not None
     )
-    page = render_template("visits/form.html", **context, amend=amend)
+    notes = range_notes(form or request.form, version)
+    page = render_template("visits/form.html", **context, range_notes=notes, amend=amend)
     return page, status
 
 

@@ -11,7 +11,7 @@ import { enqueue, keepPhoto, localPhoto, opsFor } from "./outbox.js";
 import { downscale } from "./photos.js";
 import { currentUser, getPack, remove } from "./store.js";
 import { syncNow } from "./sync.js";
-import { checkVisit, format } from "./visit-rules.js";
+import { checkVisit, format, outOfRange, rangeNote } from "./visit-rules.js";
 import { forgetDraft, rememberDraft } from "./visit-drafts.js";
 
 const form = document.querySelector("[data-visit-form]");
@@ -47,6 +47,7 @@ async function enhance(form) {
   if (form.hasAttribute("data-blank")) fillBlank(form, visit, plotter, packJob, pack, zone);
 
   const steps = [...form.querySelectorAll("[data-step]")];
+  const bound = (text) => (text === undefined || text === "" ? null : Number(text));
   const stepRules = steps.map((step) => ({
     id: Number(step.dataset.step),
     position: Number(step.dataset.position),
@@ -54,6 +55,10 @@ async function enhance(form) {
     kind: step.dataset.kind,
     required: step.dataset.required === "1",
     meter: step.dataset.meter === "1",
+    min: bound(step.dataset.min),
+    max: bound(step.dataset.max),
+    unit: step.dataset.unit ?? "",
+    expected: step.dataset.expected ?? "",
   }));
   const lastMeter = form.dataset.lastMeter !== "" && form.dataset.lastMeter !== undefined ? Number(form.dataset.lastMeter) : plotter?.last_meter?.value ?? null;
   const hasVan = form.hasAttribute("data-blank") ? Boolean(pack?.has_van) : form.dataset.hasVan === "1";
@@ -74,15 +79,69 @@ async function enhance(form) {
     const done = steps.filter((step) => chosen(step)).length;
     progress.textContent = `${done} of ${steps.length} done`;
   };
+  // A failed step offers the follow-up job; any other status takes the offer back.
+  const showFollowUp = (step) => {
+    const followUp = step.querySelector("[data-follow-up]");
+    if (!followUp) return;
+    followUp.hidden = chosen(step) !== "fail";
+    if (followUp.hidden) followUp.querySelector("input").checked = false;
+  };
   for (const step of steps) {
     step.addEventListener("change", (event) => {
       if (event.target.type !== "radio") return;
       step.querySelector("[data-at]").value = new Date().toISOString();
-      const followUp = step.querySelector("[data-follow-up]");
-      if (followUp) followUp.hidden = event.target.value !== "fail";
+      rangeFailed.delete(step); // the tech chose: the range no longer decides alone
+      checkRange(step);
+      showFollowUp(step);
       updateProgress();
     });
   }
+
+  // A measure with an expected range: a value outside it fails the step at once (the server
+  // keeps a measure "done" outside its range as failed, recorded_status()), with the reason
+  // and the follow-up offer; back inside, the step is done again unless the tech chose since.
+  const ruleOfStep = new Map(steps.map((step, index) => [step, stepRules[index]]));
+  const rangeFailed = new Map(); // step card -> its status before the range failed it
+  const choose = (step, status) => {
+    step.querySelectorAll('input[type="radio"]').forEach((radio) => (radio.checked = radio.value === status));
+    const at = step.querySelector("[data-at]");
+    if (status && !at.value) at.value = new Date().toISOString();
+  };
+  function checkRange(step) {
+    const rule = ruleOfStep.get(step);
+    const input = step.querySelector("[data-range-input]");
+    if (!input) return;
+    const { value } = measured(rule.meter, input.value);
+    const out = value !== null && Number.isFinite(value) && outOfRange(rule, value);
+    const status = chosen(step);
+    if (out && (status === "done" || status === "")) {
+      rangeFailed.set(step, status);
+      choose(step, "fail");
+    } else if (!out && rangeFailed.has(step) && status === "fail") {
+      choose(step, value === null ? rangeFailed.get(step) : "done");
+      rangeFailed.delete(step);
+    }
+    step.querySelector("[data-range-note]").textContent =
+      out && chosen(step) === "fail" ? rangeNote(rules.messages, value, rule.unit, rule.expected) : "";
+    showFollowUp(step);
+  }
+  // A step already failed by its range (a draft, a correction) counts as failed by the range.
+  const readRanges = () => {
+    for (const step of steps) {
+      const input = step.querySelector("[data-range-input]");
+      if (!input) continue;
+      const { value } = measured(ruleOfStep.get(step).meter, input.value);
+      if (chosen(step) === "fail" && value !== null && outOfRange(ruleOfStep.get(step), value)) rangeFailed.set(step, "done");
+      checkRange(step);
+    }
+  };
+  for (const step of steps) {
+    step.querySelector("[data-range-input]")?.addEventListener("input", () => {
+      checkRange(step);
+      updateProgress();
+    });
+  }
+  readRanges();
   updateProgress();
 
   // One at a time or as a checklist.
@@ -476,7 +535,10 @@ async function enhance(form) {
       (values[el.name] ??= []).push(el.value);
     }
     const png = form.querySelector("[data-signature-png]")?.value;
-    localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), values, png, signature: signature.id, removed: [...removedPhotos] }));
+    // The procedure's version and its steps' keys: a newer version of the form takes over
+    // what its steps have in common with this one.
+    const keys = Object.fromEntries(steps.map((step) => [step.dataset.step, step.dataset.stepKey]));
+    localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), values, png, signature: signature.id, removed: [...removedPhotos], version: form.dataset.sopVersion, keys }));
   }
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
@@ -495,10 +557,22 @@ async function enhance(form) {
   } else {
     const draft = !posted && JSON.parse(localStorage.getItem(draftKey) || "null");
     if (draft) {
-      await restore(draft.values, draft.png);
+      // Typed on another version of the procedure (this phone has fetched a newer one since).
+      const moved = Boolean(draft.version && draft.keys && draft.version !== form.dataset.sopVersion);
+      await restore(moved ? carriedOver(draft.values, draft.keys, steps) : draft.values, draft.png);
       draft.removed?.forEach((id) => removedPhotos.add(id));
       if (draft.signature && !draft.png) await showKeptSignature(draft.signature);
-      say("Your unsaved visit was restored on this phone.");
+      if (moved) {
+        const notice = Object.assign(document.createElement("div"), {
+          className: "alert alert-warning",
+          textContent: `The procedure changed after this visit was started: this phone now has version ${form.dataset.sopNumber}. What you entered for the steps it kept is carried over; check every step before you finish.`,
+        });
+        notice.setAttribute("role", "status");
+        notice.dataset.procedureChanged = "";
+        form.before(notice);
+      } else {
+        say("Your unsaved visit was restored on this phone.");
+      }
     }
   }
 
@@ -525,9 +599,10 @@ async function enhance(form) {
       if (form.querySelector(`input[name="photo-id"][value="${CSS.escape(id)}"]`)) continue;
       addVisitThumb(id, await photoSrc(id));
     }
+    rangeFailed.clear();
+    readRanges();
     for (const step of steps) {
-      const followUp = step.querySelector("[data-follow-up]");
-      if (followUp) followUp.hidden = chosen(step) !== "fail";
+      showFollowUp(step);
       const id = step.querySelector("[data-photo-id]")?.value;
       if (id) setStepPhoto(step, id, await photoSrc(id));
     }
@@ -593,13 +668,11 @@ function payloadFrom(form, visit, zone, signature) {
     const id = step.dataset.step;
     const status = data.get(`step-${id}-status`);
     if (!status) continue;
-    // A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2).
-    const typed = String(data.get(`step-${id}-value`) ?? "").replace(/\s/g, "");
-    const text = step.dataset.meter === "1" ? typed.replaceAll(",", "") : typed.replace(",", ".");
+    const { text, value } = measured(step.dataset.meter === "1", data.get(`step-${id}-value`));
     steps.push({
       step: Number(id),
       status,
-      value: text === "" ? null : Number(text),
+      value,
       note: String(data.get(`step-${id}-note`) ?? ""),
       photo: data.get(`step-${id}-photo-id`) || null,
       at: data.get(`step-${id}-at`) || null,
@@ -635,6 +708,27 @@ function payloadFrom(form, visit, zone, signature) {
     sop_version: Number(form.dataset.sopVersion) || null,
   };
   return { payload, steps: stepCards, rows: partRows, raw };
+}
+
+// A draft's step fields renamed to the same steps (by key) of another version of the form;
+// fields of steps that version no longer has are left out.
+function carriedOver(values, keys, steps) {
+  const idOfKey = new Map(steps.map((step) => [step.dataset.stepKey, step.dataset.step]));
+  const carried = {};
+  for (const [name, list] of Object.entries(values)) {
+    const field = /^step-(\d+)-(.+)$/.exec(name);
+    if (!field) carried[name] = list;
+    else if (idOfKey.has(keys[field[1]])) carried[`step-${idOfKey.get(keys[field[1]])}-${field[2]}`] = list;
+  }
+  return carried;
+}
+
+// A step's value as typed: cleaned, and as a number (null when blank; NaN when not a number).
+// A meter reading is a count (182,340); any other value a measurement (3,2 is 3.2).
+function measured(meter, typed) {
+  const clean = String(typed ?? "").replace(/\s/g, "");
+  const text = meter ? clean.replaceAll(",", "") : clean.replace(",", ".");
+  return { text, value: text === "" ? null : Number(text) };
 }
 
 // The reverse, to correct a visit the server refused.

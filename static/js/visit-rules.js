@@ -40,6 +40,17 @@ export function recordedStatus(step, status, value) {
   return status === "done" && outOfRange(step, value) ? "fail" : status;
 }
 
+/** A measured value as the server writes it (measured_label()): "3.2 N", "1,250 sq ft". */
+export function measuredLabel(value, unit = "") {
+  const number = Number(value).toLocaleString("en-US", { maximumFractionDigits: 10 });
+  return unit ? `${number} ${unit}` : number;
+}
+
+/** "3.2 N is outside the expected 4 to 6 N: this step failed." (range_note() on the server). */
+export function rangeNote(messages, value, unit, expected) {
+  return format(messages.out_of_range, { value: measuredLabel(value, unit), expected });
+}
+
 /**
  * Every fault of a visit payload (the wire format), by field, with the server's messages.
  * context: { rules, steps: [{id, position, title, kind, required, meter, min, max}], jobKind,

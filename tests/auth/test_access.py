@@ -17,6 +17,15 @@ ACCESS = {
     "/sops/": (LOGIN, OK, OK, OK),
     "/sops/{sop}": (LOGIN, OK, OK, OK),
     "/sops/{sop}/v{version}": (LOGIN, OK, OK, OK),
+    # Writing SOPs is the office's; techs read every version, what changed, and the PDF.
+    "/sops/new": (LOGIN, DENIED, OK, OK),
+    "/sops/{sop}/edit": (LOGIN, DENIED, OK, OK),
+    "/sops/{sop}/changes": (LOGIN, OK, OK, OK),
+    "/sops/{sop}/v{version}.pdf": (LOGIN, OK, OK, OK),
+    "/api/v1/sops": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/sops/{sop}": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/sops/{sop}/v{version}": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/sops/{sop}/draft": (UNAUTHORIZED, DENIED, OK, OK),
     "/admin/users": (LOGIN, DENIED, DENIED, OK),
     "/admin/users/new": (LOGIN, DENIED, DENIED, OK),
     "/admin/users/{user}": (LOGIN, DENIED, DENIED, OK),
@@ -73,6 +82,10 @@ ACCESS = {
     "/reports/{report}": (LOGIN, DENIED, OK, OK),
     "/reports/{report}.csv": (LOGIN, DENIED, OK, OK),
     "/api/v1/activity": (UNAUTHORIZED, DENIED, OK, OK),
+    # Training: the matrix is the office's; techs sign off on the SOP page.
+    "/training": (LOGIN, DENIED, OK, OK),
+    "/training.csv": (LOGIN, DENIED, OK, OK),
+    "/api/v1/training": (UNAUTHORIZED, DENIED, OK, OK),
     "/api/v1/jobs/{job_number}/messages": (UNAUTHORIZED, DENIED, OK, OK),
 }
 

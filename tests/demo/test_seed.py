@@ -15,7 +15,9 @@ from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from fieldapp.jobs.models import OPEN_STATUSES, Job
-from fieldapp.sops.models import STEP_KINDS, Sop, SopVersion
+from fieldapp.sops.models import STEP_KINDS, Sop, SopTraining, SopVersion
+from fieldapp.sops.services import version_changes
+from fieldapp.visits.figures import step_figures
 from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 from tests import factories
 
@@ -62,19 +64,86 @@ def test_seed_on_an_empty_database_loads_a_realistic_business(seeded):
 
 
 def test_the_four_core_sops_are_published_with_steps_of_every_kind(seeded):
-    """Are the four core SOPs at version 1, 6-12 steps each, using check/pass_fail/measure/photo?"""
+    """Are the four core SOPs published (the PM twice), 6-13 steps each, using
+    check/pass_fail/measure/photo?"""
     sops = {sop.slug: sop for sop in db.session.scalars(sa.select(Sop))}
     assert {slug: sop.category for slug, sop in sops.items()} == CORE_SOPS
+    assert {slug: [v.number for v in sop.versions] for slug, sop in sops.items()} == {
+        slug: [1, 2] if slug == "preventive-maintenance" else [1] for slug in CORE_SOPS
+    }
     kinds = set()
     for sop in sops.values():
-        (version,) = sop.versions
-        assert version.number == 1
-        assert version.author.role == "admin"
-        assert 6 <= len(version.steps) <= 12
-        assert all(step.detail.count(".") >= 2 for step in version.steps)
-        assert all(step.unit for step in version.steps if step.kind == "measure")
-        kinds |= {step.kind for step in version.steps}
+        for version in sop.versions:
+            assert version.author.role == "admin"
+            assert 6 <= len(version.steps) <= 13
+            assert all(step.detail.count(".") >= 2 for step in version.steps)
+            assert all(step.unit for step in version.steps if step.kind == "measure")
+            kinds |= {step.kind for step in version.steps}
+        assert sop.draft is None  # published through the editor's draft, which is used up
     assert kinds == set(STEP_KINDS)
+
+
+def test_the_pm_has_a_second_version_that_says_what_changed(seeded):
+    """A step added, one reworded, one moved (with an expected range), and a change note; the
+    visits before it followed version 1, those after version 2."""
+    sop = db.session.scalar(sa.select(Sop).where(Sop.slug == "preventive-maintenance"))
+    v1, v2 = sop.versions
+    assert v1.published_at < v2.published_at < datetime.now(UTC) - timedelta(days=30)
+    assert "Printheads get a step of their own" in v2.change_note
+    kinds = {change.kind for change in version_changes(v1, v2)}
+    assert {"added", "moved", "reworded"} <= kinds and "removed" not in kinds
+    humidity = next(step for step in v2.steps if step.kind == "measure" and step.unit == "%RH")
+    assert humidity.expected == "20 to 80 %RH" and "guess" in humidity.detail
+    followed = db.session.execute(
+        sa.select(Visit.started_at, Visit.sop_version_id).where(
+            Visit.sop_version_id.in_((v1.id, v2.id))
+        )
+    ).all()
+    assert {version for _, version in followed} == {v1.id, v2.id}
+    for started, version in followed:
+        assert version == (v2.id if started >= v2.published_at else v1.id)
+
+
+def test_the_figures_of_the_demo_have_failed_and_na_steps(seeded):
+    """In the last 90 days the PM has visits on both versions and steps that failed (a dry
+    room outside the humidity range among them) or were N/A."""
+    sop = db.session.scalar(sa.select(Sop).where(Sop.slug == "preventive-maintenance"))
+    figures = step_figures(sop)
+    assert [number for number, _ in figures.by_version] == [1, 2]
+    assert any(step.failed for step in figures.steps)
+    assert any(step.not_applicable for step in figures.steps)
+    humidity = next(step for step in figures.steps if step.kind == "measure")
+    assert humidity.failed and all(
+        link.value is not None and (link.value < 20 or link.value > 80)
+        for link in humidity.visits
+        if link.status == "fail"
+    )
+    repair = db.session.scalar(sa.select(Sop).where(Sop.slug == "onsite-diagnostic-repair"))
+    assert step_figures(repair).visits > 0
+
+
+def test_the_techs_training_is_current_outdated_and_missing(seeded):
+    """On the PM, Sam and Luis signed version 2 (the office saw Sam do it), Priya only
+    version 1; Luis has not signed the parts SOP."""
+    rows = db.session.execute(
+        sa.select(User.email, Sop.slug, SopVersion.number, SopTraining)
+        .join(SopTraining, SopTraining.user_id == User.id)
+        .join(SopVersion, SopVersion.id == SopTraining.version_id)
+        .join(Sop, Sop.id == SopVersion.sop_id)
+        .where(User.role == "tech")
+    ).all()
+    signed = defaultdict(set)
+    for email, slug, number, _ in rows:
+        signed[(email.split("@")[0], slug)].add(number)
+    assert signed[("sam", "preventive-maintenance")] == {1, 2}
+    assert signed[("luis", "preventive-maintenance")] == {1, 2}
+    assert signed[("priya", "preventive-maintenance")] == {1}
+    assert ("luis", "parts-use-van-restock") not in signed
+    assert signed[("priya", "parts-use-van-restock")] == {1}
+    observed = [(email, record) for email, _, _, record in rows if record.observed_at]
+    assert [email.split("@")[0] for email, _ in observed] == ["sam"]
+    assert observed[0][1].observed_by.role == "office"
+    assert all(record.signed_at < datetime.now(UTC) for *_, record in rows)
 
 
 def test_every_history_visit_follows_an_sop_and_has_a_result_per_step(seeded):

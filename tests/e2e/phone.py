@@ -119,8 +119,9 @@ def level(part, location) -> int:
     )
 
 
-def make_day() -> dict:
-    """A tech with a stocked van, three plotters (one on the tech's job) and the repair SOP."""
+def make_day(*, friction=(None, None)) -> dict:
+    """A tech with a stocked van, three plotters (one on the tech's job) and the repair SOP
+    (its carriage rod friction expecting `friction`, (low, high) N, when given)."""
     tech = factories.make_user("tech", name="Sam Okafor", email="sam@example.com")
     customer = factories.make_customer(name="Halvorsen Kline Architects")
     on_job = factories.make_equipment(customer, model="DesignJet T830")
@@ -139,7 +140,7 @@ def make_day() -> dict:
         status="scheduled",
         problem="86:01 carriage stuck",
     )
-    version = factories.make_sop()
+    version = factories.make_sop(friction=friction)
     belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in")
     wiper = factories.make_part(sku="1XB42-67001", name="Service station wiper kit")
     db.session.add(PartCompatibility(part_id=belt.id, model="DesignJet T830"))

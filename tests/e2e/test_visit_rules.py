@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from fieldapp.extensions import db
 from fieldapp.visits.models import OUTCOMES
-from fieldapp.visits.rules import MESSAGES, StepRule, message
+from fieldapp.visits.rules import MESSAGES, StepRule, message, range_note, recorded_status
 from fieldapp.visits.services import last_meter_reading
 from tests import factories
 from tests.e2e.browser import module_url, sign_in
@@ -58,13 +58,17 @@ def visits(draw, steps: list[StepRule], version_id: int, job: str, now: datetime
         good = {
             "check": ["done", "n/a"],
             "pass_fail": ["pass", "fail", "n/a"],
-            "measure": ["done", "n/a"],
+            "measure": ["done", "fail", "n/a"],
             "photo": ["done", "n/a"],
         }[step.kind]
         status = pick(good, ["skipped"])
         value = None
         if step.kind == "measure":
-            sane = st.one_of(st.integers(-5, 10**6), st.floats(-1e6, 1e6, allow_nan=False))
+            sane = st.one_of(
+                st.integers(-5, 10**6),
+                st.floats(-1e6, 1e6, allow_nan=False),
+                st.floats(3, 7),  # about the expected range (4 to 6 N): inside and out
+            )
             value = draw(
                 sane
                 if careful
@@ -135,7 +139,7 @@ CHECK = """async ([url, payload, context]) => {
 
 
 def test_what_the_phone_accepts_the_server_applies(live_server, page):
-    site = make_site()
+    site = make_site(friction=(4, 6))
     steps = [StepRule.of(step) for step in site.version.steps]
     sign_in(page, live_server.url, site.tech.email, factories.PASSWORD)
     page.goto(
@@ -213,6 +217,7 @@ def test_the_messages_match_for_each_rule(live_server, page):
         "step": 190500,
         "reading": 190000,
         "value": "abc",
+        "expected": "4 to 6 N",
     }
     for key, template in MESSAGES.items():
         names = re.findall(r"\{(\w+)", template)
@@ -222,3 +227,66 @@ def test_the_messages_match_for_each_rule(live_server, page):
             [module, template, given_values],
         )
         assert phone == message(key, **given_values), key
+
+
+RANGES = """async ([url, cases]) => {
+  const rules = await import(url);
+  const messages = JSON.parse(document.getElementById('visit-rules').textContent).messages;
+  return cases.map(([step, status, value]) => [
+    rules.outOfRange(step, value),
+    rules.recordedStatus(step, status, value),
+    value === null ? null : rules.rangeNote(messages, value, step.unit, step.expected),
+  ]);
+}"""
+
+
+def test_the_phone_and_the_server_judge_a_range_alike(live_server, page):
+    """outOfRange, recordedStatus and the note the form shows agree with StepRule.out_of_range,
+    recorded_status and range_note: both ends, one-sided ranges, no range, other kinds."""
+    site = make_site()
+    sign_in(page, live_server.url, site.tech.email, factories.PASSWORD)
+    page.goto(
+        f"{live_server.url}/visits/form/repair#plotter={site.plotter.qr_token}&id={uuid.uuid4()}"
+    )
+    expect(page.locator("[data-visit-form]")).to_be_attached()
+    ranges = [(4, 6, "4 to 6 N"), (4, None, "at least 4 N"), (None, 0.5, "at most 0.5 N")]
+    steps = [
+        StepRule(n, n, "Friction", "measure", True, min_value=low, max_value=high)
+        for n, (low, high, _) in enumerate(ranges, start=1)
+    ]
+    steps += [
+        StepRule(8, 8, "Humidity", "measure", False),
+        StepRule(9, 9, "Look", "check", True, min_value=4, max_value=6),
+    ]
+    expected = {step.id: text for step, (_, _, text) in zip(steps, ranges, strict=False)}
+    values = [None, -1e12, -2.5, 0, 0.5, 0.50001, 3.999, 4, 5.25, 6, 6.0001, 1234567.125, 1e12]
+    cases = [
+        (step, status, value)
+        for step in steps
+        for status in ("done", "fail", "n/a", "skipped")
+        for value in values
+    ]
+    phone = page.evaluate(
+        RANGES,
+        [
+            module_url(page, "visit-rules.js"),
+            [
+                [
+                    {**step.as_dict(), "unit": "N", "expected": expected.get(step.id, "")},
+                    status,
+                    value,
+                ]
+                for step, status, value in cases
+            ],
+        ],
+    )
+    server = [
+        [
+            step.out_of_range(value),
+            recorded_status(step, status, value),
+            None if value is None else range_note(value, "N", expected.get(step.id, "")),
+        ]
+        for step, status, value in cases
+    ]
+    assert phone == server
+    assert server.count([True, "fail", range_note(3.999, "N", "4 to 6 N")]) == 2  # done, fail
