@@ -25,7 +25,6 @@ from fieldapp.sops.schemas import (
     SopListSchema,
     SopStateSchema,
     VersionOutSchema,
-    flat_messages,
 )
 from fieldapp.sops.services import (
     create_sop,
@@ -40,7 +39,7 @@ from fieldapp.sops.services import (
     version_of,
 )
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
-from fieldapp.wire import INT32_MAX, length_of
+from fieldapp.wire import INT32_MAX, flat_messages, length_of
 
 # What slug_for makes; anything else names no SOP (and never reaches the database: a NUL
 # in a path is refused here, not by PostgreSQL).

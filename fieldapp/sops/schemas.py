@@ -262,17 +262,3 @@ class TrainingQuerySchema(Schema):
             ("current", "outdated", "never"), error="State must be current, outdated or never."
         ),
     )
-
-
-def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages named as the rest of the API names fields: "steps.0.title"."""
-    if not isinstance(messages, dict):
-        return {prefix.rstrip(".") or "_schema": [str(m) for m in messages]}
-    flat: dict[str, list[str]] = {}
-    for name, value in messages.items():
-        where = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(flat_messages(value, where + "."))
-        else:
-            flat[where] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return flat

@@ -27,6 +27,7 @@ from fieldapp.sops.models import (
     SopVersion,
 )
 from fieldapp.sops.schemas import SopContentSchema
+from fieldapp.wire import flat_messages
 
 # --- writing -------------------------------------------------------------------------------
 
@@ -265,18 +266,7 @@ def _validated(data: dict) -> SopContent:
     try:
         return SopContentSchema().load(data)
     except ValidationError as exc:
-        raise Invalid("The SOP is not complete.", _flatten(exc.messages)) from exc
-
-
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    flat: dict[str, list[str]] = {}
-    for name, value in messages.items():
-        where = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, where + "."))
-        else:
-            flat[where] = list(value)
-    return flat
+        raise Invalid("The SOP is not complete.", flat_messages(exc.messages)) from exc
 
 
 # --- reading -------------------------------------------------------------------------------

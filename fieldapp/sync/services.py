@@ -38,6 +38,7 @@ from fieldapp.visits.services import (
     record_visit,
     start_visit,
 )
+from fieldapp.wire import flat_messages
 
 log = logging.getLogger("fieldapp.sync")
 
@@ -228,7 +229,7 @@ def _apply(op: Op, user: User) -> dict:
 def _explain(exc: Exception) -> tuple[str, dict]:
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"payload": exc.messages}
-        flat = _flatten(messages)
+        flat = flat_messages(messages)
         first = next(iter(flat.items()), ("payload", ["invalid"]))
         return f"{first[0]}: {' '.join(first[1])}"[:400], flat
     fields = exc.fields or {}
@@ -236,17 +237,6 @@ def _explain(exc: Exception) -> tuple[str, dict]:
     if fields and reason.endswith(("not complete.", "need attention.")):
         reason = " ".join(" ".join(msgs) for msgs in fields.values())
     return reason[:400], fields
-
-
-def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
-    flat: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
-    return flat
 
 
 def _remember(op: Op, user: User, result: str, reason: str = "") -> None:
