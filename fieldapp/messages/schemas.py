@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from fieldapp.messages.services import MAX_BODY, MAX_PHOTOS
+from fieldapp.photos.schemas import PhotoLinksSchema
 from fieldapp.wire import Instant, Text
 
 
@@ -27,19 +28,13 @@ class AuthorSchema(Schema):
     role = fields.String()
 
 
-class MessagePhotoSchema(Schema):
-    id = fields.UUID()
-    url = fields.String()
-    thumbnail_url = fields.String()
-
-
 class MessageSchema(Schema):
     id = fields.UUID()
     job = fields.String()
     author = fields.Nested(AuthorSchema)
     body = fields.String()
     created_at = fields.DateTime()
-    photos = fields.List(fields.Nested(MessagePhotoSchema))
+    photos = fields.List(fields.Nested(PhotoLinksSchema))
     seen_by = fields.List(
         fields.Nested(AuthorSchema),
         dump_default=list,

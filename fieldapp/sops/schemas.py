@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from fieldapp.photos.schemas import PhotoLinksSchema
 from fieldapp.sops.content import (
     MAX_APPLIES_TO,
     MAX_DETAIL,
@@ -163,12 +164,6 @@ class SopListSchema(Schema):
     sops = fields.List(fields.Nested(SopSummarySchema))
 
 
-class ImageLinkSchema(Schema):
-    id = fields.UUID()
-    url = fields.String()
-    thumbnail_url = fields.String()
-
-
 class StepOutSchema(Schema):
     id = fields.Integer()
     key = fields.String()
@@ -182,7 +177,7 @@ class StepOutSchema(Schema):
     max = fields.Float(allow_none=True, attribute="max_value")
     meter = fields.Boolean()
     expected = fields.String()
-    images = fields.List(fields.Nested(ImageLinkSchema))
+    images = fields.List(fields.Nested(PhotoLinksSchema))
 
 
 class VersionOutSchema(Schema):
