@@ -47,6 +47,13 @@ def click_and_wait_for_reload(page, button, timeout: float = 30_000):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout)
 
 
+def close_page(page) -> None:
+    """Close one tab and go on without waiting for Chromium to confirm it: a plain close
+    that races a navigation's commit can wait forever (Playwright issue 42068). The tab
+    goes with its context at the latest; unload handlers still run."""
+    page.close(run_before_unload=True)
+
+
 def module_url(page, name: str) -> str:
     """The address of one of the app's ES modules as this page loads them (static URLs
     carry the build's version, so they are read from the page, not written here)."""

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from fieldapp.sops.services import sop_by_slug, version_of
 from tests import factories
-from tests.e2e.browser import sign_in
+from tests.e2e.browser import close_page, sign_in
 
 DESKTOP = {"width": 1280, "height": 900}
 AXE = Axe()
@@ -176,10 +176,10 @@ def test_unsaved_work_is_kept_in_the_browser_and_offered_back(live_server, brows
         other.goto(f"{live_server.url}/more")
         other.locator("#main").get_by_role("button", name="Sign out").click()
         expect(other.get_by_label("Password")).to_be_visible()
-        other.close()
+        close_page(other)
         title.fill("Print pattern 3")
         expect(status).to_contain_text("Not saved: you are signed out")
-        page.close()
+        close_page(page)
 
         page = context.new_page()
         sign_in(page, live_server.url, owner.email, factories.PASSWORD)
