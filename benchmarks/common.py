@@ -244,7 +244,6 @@ def _fill(scale: float) -> None:
                 "manufacturer_part_number": "",
                 "category": "other",
                 "unit_cost_cents": 1000 + i,
-                "reorder_point": 2,
                 "active": True,
             }
             for i in range(1, 61)

@@ -85,6 +85,14 @@ def make_part(**fields):
     return part
 
 
+def set_limits(part, location, minimum: int, maximum: int | None = None):
+    """What a location should keep of a part (maximum defaults to twice the minimum)."""
+    from fieldapp.inventory.services import set_limits as keep
+
+    keep(part, location, minimum, 2 * minimum if maximum is None else maximum)
+    db.session.commit()
+
+
 def make_location(kind: str = "warehouse", tech=None, **fields):
     from fieldapp.inventory.models import StockLocation
 

@@ -137,7 +137,7 @@ def test_the_last_release_upgrades_with_its_data(empty_database_url, tmp_path):
 
         with db.engine.connect() as connection:
             levels = connection.exec_driver_sql(
-                "SELECT part_id, quantity FROM stock_levels ORDER BY part_id"
+                "SELECT part_id, quantity, minimum, maximum FROM stock_levels ORDER BY part_id"
             ).all()
             consumable = (
                 connection.exec_driver_sql("SELECT sku FROM parts WHERE consumable").scalars().all()
@@ -145,9 +145,20 @@ def test_the_last_release_upgrades_with_its_data(empty_database_url, tmp_path):
             meter = connection.exec_driver_sql("SELECT id FROM sop_steps WHERE meter").all()
             if connection.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-        assert [tuple(row) for row in levels] == [(1, 12), (2, 3)]
+        # The reorder point became each level's minimum (and twice it the maximum).
+        assert [tuple(row) for row in levels] == [(1, 12, 5, 10), (2, 3, 1, 2)]
         assert consumable == ["CON-IPA-WIPES"] and [tuple(row) for row in meter] == [(2,)]
         db.engine.dispose()
+
+
+# The first rows of the last release as today's schema holds them.
+HEAD_ROWS = [
+    LAST_RELEASE_ROWS[0],
+    LAST_RELEASE_ROWS[1].replace(" reorder_point,", "").replace(" 5, true", " true").replace(
+        " 1, true", " true"
+    ),
+    LAST_RELEASE_ROWS[2],
+]
 
 
 def test_a_migration_that_breaks_a_reference_is_refused(empty_database_url, tmp_path):
@@ -159,7 +170,7 @@ def test_a_migration_that_breaks_a_reference_is_refused(empty_database_url, tmp_
         upgrade()
         head = current_revision()
         with db.engine.begin() as connection:
-            for statement in LAST_RELEASE_ROWS[:3]:
+            for statement in HEAD_ROWS:
                 connection.exec_driver_sql(statement)
         (directory / "versions" / "f41100000000_fails_half_way.py").write_text(
             FAILING_REVISION.format(head=head, failure="op.execute('DELETE FROM parts')")

@@ -7,10 +7,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from fieldapp.auth import services
 from fieldapp.auth.models import ROLES
 from fieldapp.auth.queries import all_users
 from fieldapp.errors import ServiceError
+from fieldapp.inventory import vans
 from fieldapp.unit_of_work import unit_of_work
 
 user_cli = AppGroup("user", help="Manage who can sign in.")
@@ -37,7 +37,7 @@ def create(email: str, name: str, role: str, phone: str, password_stdin: bool) -
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with unit_of_work():
-            user = services.create_user(email, name, role, password, phone=phone, actor_id=None)
+            user = vans.add_user(email, name, role, password, phone=phone, actor_id=None)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Created {user.role} {user.name} <{user.email}>")
@@ -57,11 +57,17 @@ def list_users() -> None:
 
 @user_cli.command("deactivate")
 @click.argument("email")
-def deactivate(email: str) -> None:
-    """Stop EMAIL from signing in (their records stay)."""
+@click.option(
+    "--van-stock-to",
+    type=click.IntRange(1, 2**31 - 1),
+    default=None,
+    help="Location id that takes a tech's van stock (default: the warehouse).",
+)
+def deactivate(email: str, van_stock_to: int | None) -> None:
+    """Stop EMAIL from signing in (their records stay; a tech's van stock moves)."""
     try:
         with unit_of_work():
-            user = services.deactivate_user(email, actor_id=None)
+            user = vans.deactivate(email, stock_to_id=van_stock_to, actor_id=None)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"Deactivated {user.email}")

@@ -23,6 +23,9 @@ from fieldapp.auth.queries import all_users
 from fieldapp.auth.sessions import end_all_sessions, session_count, start_session
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
+from fieldapp.form_values import optional_id
+from fieldapp.inventory import vans
+from fieldapp.inventory.services import van_of
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
 
@@ -117,7 +120,7 @@ def user_new():
     if request.method == "POST":
         try:
             with unit_of_work():
-                user = services.create_user(
+                user = vans.add_user(
                     form.get("email", ""),
                     form.get("name", ""),
                     form.get("role", ""),
@@ -143,13 +146,14 @@ def user_edit(user_id: int):
     if request.method == "POST":
         try:
             with unit_of_work():
-                services.update_user(
+                vans.change_user(
                     user,
                     email=form.get("email", ""),
                     name=form.get("name", ""),
                     role=form.get("role", ""),
                     phone=form.get("phone", ""),
                     active=form.get("active") == "on",
+                    stock_to_id=optional_id(form.get("stock_to")),
                     actor_id=current_user.id,
                 )
         except ServiceError as exc:
@@ -165,6 +169,8 @@ def user_edit(user_id: int):
         errors=errors,
         roles=ROLES,
         sessions=session_count(user.id),
+        van=van_of(user.id),
+        stock_places=vans.places_for_van_stock(user),
     )
     return page, status
 

@@ -878,6 +878,17 @@ _VAN_COMMON = {
     "CON-ESD-STRAP": 1,
     "HP-LUBE-KIT": 2,
 }
+# Suppliers (made up): name, contact, email, lead time in days; parts by manufacturer.
+SUPPLIERS = (
+    ("Northline Imaging Parts", "Dana Whitfield", f"orders@northline.{DEMO_DOMAIN}", 5),
+    ("Meridian Print Service Supply", "Raj Patel", f"sales@meridian.{DEMO_DOMAIN}", 7),
+    ("Harbor Graphics Distribution", "Ellen Cho", f"parts@harbor.{DEMO_DOMAIN}", 4),
+)
+SUPPLIER_OF = {
+    "HP": "Northline Imaging Parts",
+    "Canon": "Meridian Print Service Supply",
+    "Epson": "Meridian Print Service Supply",
+}
 VAN_PAR: dict[str, dict[str, int]] = {
     f"sam@{DEMO_DOMAIN}": {
         **_VAN_COMMON,

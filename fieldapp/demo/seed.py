@@ -23,6 +23,7 @@ from fieldapp.inventory.models import (
     StockLevel,
     StockLocation,
     StockMovement,
+    Supplier,
 )
 from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message
@@ -123,6 +124,8 @@ class _DemoBusiness:
         self.techs: list[Tech] = []
         self.plotters: list[Plotter] = []
         self.parts: dict[str, Part] = {}
+        # The level below which each part is reordered (the warehouse's minimum derives from it).
+        self.reorder_points: dict[str, int] = {}
         self.part_by_role: dict[tuple[str, str], str] = {}  # (model, category) -> sku
         self.warehouse: StockLocation | None = None
         self.jobs: list[Job] = []
@@ -327,7 +330,12 @@ class _DemoBusiness:
         db.session.flush()
 
     def add_parts_and_locations(self) -> None:
+        suppliers = {
+            name: Supplier(name=name, contact=contact, email=email, lead_time_days=days)
+            for name, contact, email, days in data.SUPPLIERS
+        }
         for pseed in data.PARTS:
+            supplier = suppliers[data.SUPPLIER_OF.get(pseed.manufacturer, data.SUPPLIERS[-1][0])]
             part = Part(
                 sku=pseed.sku,
                 name=pseed.name,
@@ -336,12 +344,14 @@ class _DemoBusiness:
                 category=pseed.category,
                 consumable=pseed.category == "consumable",
                 unit_cost_cents=pseed.cost_cents,
-                reorder_point=pseed.reorder_point,
+                supplier=supplier,
+                supplier_part_number=f"{supplier.name[:3].upper()}-{pseed.mpn or pseed.sku}"[:40],
                 compatible=[
                     PartCompatibility(model=data.MODELS[key].model) for key in pseed.models
                 ],
             )
             self.parts[pseed.sku] = part
+            self.reorder_points[pseed.sku] = pseed.reorder_point
             for key in pseed.models:
                 self.part_by_role.setdefault((key, pseed.category), pseed.sku)
         db.session.add_all(self.parts.values())
@@ -943,13 +953,27 @@ class _DemoBusiness:
                 )
         return rows
 
+    def stock_limits(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """What each location keeps: the warehouse from the part's reorder point, a van up
+        to its par with the reorder point (at most the par) as its minimum."""
+        limits = {}
+        for sku, part in self.parts.items():
+            minimum = _warehouse_minimum(self.reorder_points[sku])
+            limits[(part.id, self.warehouse.id)] = (minimum, 2 * minimum)
+            for tech in self.techs:
+                par = data.VAN_PAR[tech.user.email].get(sku, 0)
+                if par:
+                    limits[(part.id, tech.van.id)] = (min(self.reorder_points[sku], par), par)
+        return limits
+
     def write_stock_ledger(self) -> int:
         """Replay 18 months of stock: opening stock, weekly van top-ups, pick-ups, field use."""
         ledger = _Ledger(self.warehouse.id)
         opening = self.local(self.history_start - timedelta(days=14), "09:00")
         for sku, part in self.parts.items():
             on_vans = sum(data.VAN_PAR[t.user.email].get(sku, 0) for t in self.techs)
-            quantity = on_vans + _warehouse_minimum(part) + (1 if part.reorder_point else 0)
+            point = self.reorder_points[sku]
+            quantity = on_vans + _warehouse_minimum(point) + (1 if point else 0)
             ledger.add(
                 part,
                 self.warehouse.id,
@@ -1006,8 +1030,15 @@ class _DemoBusiness:
             for tech in self.techs
             for sku in data.VAN_PAR[tech.user.email]
         }
+        limits = self.stock_limits()
         db.session.add_all(
-            StockLevel(part_id=part_id, location_id=location_id, quantity=quantity)
+            StockLevel(
+                part_id=part_id,
+                location_id=location_id,
+                quantity=quantity,
+                minimum=limits.get((part_id, location_id), (0, 0))[0],
+                maximum=limits.get((part_id, location_id), (0, 0))[1],
+            )
             for (part_id, location_id), quantity in sorted(ledger.levels.items())
             if quantity or location_id == self.warehouse.id or (part_id, location_id) in carried
         )
@@ -1387,9 +1418,10 @@ class _Ledger:
     def replenish_warehouse(self, business: _DemoBusiness, at: datetime, actor: User) -> None:
         """Stocked parts below the warehouse minimum are reordered and arrive the next day."""
         for part in business.parts.values():
-            minimum = _warehouse_minimum(part)
+            point = business.reorder_points[part.sku]
+            minimum = _warehouse_minimum(point)
             have = self.level(part, self.warehouse)
-            if part.reorder_point and have < minimum:
+            if point and have < minimum:
                 supplier = part.manufacturer or "supplies distributor"
                 self.add(
                     part,
@@ -1402,8 +1434,8 @@ class _Ledger:
                 )
 
 
-def _warehouse_minimum(part: Part) -> int:
-    return 2 * part.reorder_point + 1 if part.reorder_point else 0
+def _warehouse_minimum(reorder_point: int) -> int:
+    return 2 * reorder_point + 1 if reorder_point else 0
 
 
 def _default_status(kind: str) -> str:

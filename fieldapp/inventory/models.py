@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.dbtypes import UTCDateTime, one_of, utcnow
@@ -15,8 +16,18 @@ from fieldapp.extensions import db
 if TYPE_CHECKING:
     from fieldapp.auth.models import User
 
-LOCATION_KINDS = ("warehouse", "van")
+LOCATION_KINDS = ("warehouse", "van", "bin")
 MOVEMENT_KINDS = ("receive", "transfer", "use", "adjust", "return")
+# What a stock operation asks for; a count writes its difference as an "adjust" line.
+OPERATION_KINDS = ("receive", "transfer", "count", "adjust", "return")
+ADJUST_REASONS = ("damaged", "lost", "found", "correction")
+SKU_MAX = 40
+NAME_MAX = 200
+MPN_MAX = 40
+LOCATION_NAME_MAX = 80
+REASON_MAX = 300
+QUANTITY_MAX = 100_000
+COST_MAX_CENTS = 100_000_000
 PART_CATEGORIES = (
     "printhead",
     "maintenance",
@@ -40,20 +51,25 @@ class Part(db.Model):
     __table_args__ = (
         one_of("category", PART_CATEGORIES),
         sa.CheckConstraint("unit_cost_cents >= 0", name="cost_not_negative"),
-        sa.CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    sku: Mapped[str] = mapped_column(sa.String(SKU_MAX), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
     manufacturer: Mapped[str] = mapped_column(sa.String(40), default="")
-    manufacturer_part_number: Mapped[str] = mapped_column(sa.String(40), default="")
+    manufacturer_part_number: Mapped[str] = mapped_column(sa.String(MPN_MAX), default="")
     category: Mapped[str] = mapped_column(sa.String(20), default="other")
+    # The average cost of what is in stock: each receipt at a new cost moves it.
     unit_cost_cents: Mapped[int] = mapped_column(default=0)
-    reorder_point: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     # Wipes, swabs, cleaning kits: used on every visit, so using one again is no warning sign.
     consumable: Mapped[bool] = mapped_column(default=False)
+    supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    supplier_part_number: Mapped[str] = mapped_column(
+        sa.String(MPN_MAX), default="", server_default=""
+    )
+
+    supplier: Mapped[Supplier | None] = relationship()
 
     compatible: Mapped[list[PartCompatibility]] = relationship(
         back_populates="part", cascade="all, delete-orphan", order_by="PartCompatibility.model"
@@ -75,20 +91,38 @@ class PartCompatibility(db.Model):
     part: Mapped[Part] = relationship(back_populates="compatible")
 
 
+class Supplier(db.Model):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    contact: Mapped[str] = mapped_column(sa.String(120), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    lead_time_days: Mapped[int] = mapped_column(default=7)
+
+
 class StockLocation(db.Model):
+    """The warehouse, a shelf or bin inside it, or a tech's van (one per tech, kept with its
+    history when the tech leaves: it is then inactive and empty)."""
+
     __tablename__ = "stock_locations"
     __table_args__ = (
         one_of("kind", LOCATION_KINDS),
         sa.CheckConstraint("(kind = 'van') = (tech_id IS NOT NULL)", name="van_has_tech"),
+        sa.CheckConstraint("(kind = 'bin') = (parent_id IS NOT NULL)", name="bin_has_parent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(LOCATION_NAME_MAX), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     # One van per tech.
     tech_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stock_locations.id"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     tech: Mapped[User | None] = relationship()
+    parent: Mapped[StockLocation | None] = relationship(remote_side=[id])
 
 
 class StockLevel(db.Model):
@@ -97,15 +131,50 @@ class StockLevel(db.Model):
     being refused)."""
 
     __tablename__ = "stock_levels"
+    __table_args__ = (
+        sa.CheckConstraint("minimum >= 0", name="minimum_not_negative"),
+        sa.CheckConstraint("maximum >= minimum", name="maximum_not_below_minimum"),
+    )
 
     part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), primary_key=True)
     location_id: Mapped[int] = mapped_column(
         sa.ForeignKey("stock_locations.id"), primary_key=True, index=True
     )
     quantity: Mapped[int] = mapped_column(default=0)
+    # What this location should hold: below the minimum it is restocked up to the maximum.
+    minimum: Mapped[int] = mapped_column(default=0, server_default="0")
+    maximum: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    @hybrid_property
+    def low(self) -> bool:
+        """Needs attention: under what its location should hold, or below zero (in Python
+        and in SQL alike)."""
+        return (self.quantity < self.minimum) | (self.quantity < 0)
 
     part: Mapped[Part] = relationship()
     location: Mapped[StockLocation] = relationship()
+
+
+class StockOperation(db.Model):
+    """One receive, transfer, count, adjust or return as the office or a phone asked for it,
+    under the id its client made: the same id again is the same operation, applied once."""
+
+    __tablename__ = "stock_operations"
+    __table_args__ = (one_of("kind", OPERATION_KINDS),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"))
+    quantity: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    part: Mapped[Part] = relationship()
+    actor: Mapped[User | None] = relationship()
+    movements: Mapped[list[StockMovement]] = relationship(
+        back_populates="operation", order_by="StockMovement.id"
+    )
 
 
 class StockMovement(db.Model):
@@ -125,17 +194,21 @@ class StockMovement(db.Model):
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_locations.id"))
     quantity: Mapped[int]
     kind: Mapped[str] = mapped_column(sa.String(12))
-    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"))
     # Both halves of a transfer share one id.
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     unit_cost_cents: Mapped[int] = mapped_column(default=0)
+    operation_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("stock_operations.id"), index=True
+    )
 
     part: Mapped[Part] = relationship()
     location: Mapped[StockLocation] = relationship()
     actor: Mapped[User | None] = relationship()
+    operation: Mapped[StockOperation | None] = relationship(back_populates="movements")
 
 
 def used_on_visits() -> sa.ColumnElement[bool]:

@@ -1,13 +1,31 @@
-"""Reading the stock ledger."""
+"""Reading the stock ledger: the catalogue, levels, alerts, the reorder list, value and usage.
+
+Every page's reads are a fixed number of queries whatever the size of the ledger."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from fieldapp.auth.models import User
+from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
-from fieldapp.inventory.models import Part, StockLocation, StockMovement
+from fieldapp.inventory.models import (
+    Part,
+    PartCompatibility,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    Supplier,
+)
+
+
+def below_minimum() -> sa.ColumnElement[bool]:
+    return StockLevel.low
 
 
 def parts_used_on(visit_id: uuid.UUID) -> dict[tuple[int, int], tuple[int, tuple]]:
@@ -25,3 +43,365 @@ def parts_used_on(visit_id: uuid.UUID) -> dict[tuple[int, int], tuple[int, tuple
         for part, location, quantity in rows
         if quantity
     }
+
+
+# -- Alerts --------------------------------------------------------------------------------
+
+
+@dataclass
+class StockAlert:
+    part: Part
+    location: StockLocation
+    quantity: int
+    minimum: int
+    maximum: int
+
+    @property
+    def negative(self) -> bool:
+        return self.quantity < 0
+
+
+def stock_alerts(page: int = 1, per_page: int = 10) -> tuple[list[StockAlert], int, int]:
+    """Levels under their minimum or below zero, negative counts first, in use only; with
+    the number of alerts and of negative counts."""
+    rows = db.session.execute(
+        sa.select(
+            Part,
+            StockLocation,
+            StockLevel.quantity,
+            StockLevel.minimum,
+            StockLevel.maximum,
+            sa.func.count().over(),
+            sa.func.sum(sa.case((StockLevel.quantity < 0, 1), else_=0)).over(),
+        )
+        .join(Part, Part.id == StockLevel.part_id)
+        .join(StockLocation, StockLocation.id == StockLevel.location_id)
+        .where(Part.active, StockLocation.active, below_minimum())
+        .order_by(
+            sa.case((StockLevel.quantity < 0, 0), else_=1),
+            StockLevel.quantity - StockLevel.minimum,
+            Part.name,
+            StockLocation.name,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    alerts = [StockAlert(*row[:5]) for row in rows]
+    if not rows and page > 1:
+        total, negative = alert_totals()
+        return [], total, negative
+    return alerts, (rows[0][5] if rows else 0), (int(rows[0][6] or 0) if rows else 0)
+
+
+def alert_totals() -> tuple[int, int]:
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((StockLevel.quantity < 0, 1), else_=0)))
+        .select_from(StockLevel)
+        .join(Part, Part.id == StockLevel.part_id)
+        .join(StockLocation, StockLocation.id == StockLevel.location_id)
+        .where(Part.active, StockLocation.active, below_minimum())
+    ).one()
+    return row[0], int(row[1] or 0)
+
+
+# -- Catalogue -----------------------------------------------------------------------------
+
+
+@dataclass
+class PartRow:
+    part: Part
+    on_hand: int
+    low: bool
+
+
+def find_parts(
+    *,
+    q: str = "",
+    model: str = "",
+    category: str = "",
+    low: bool = False,
+    inactive: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+):
+    """The catalogue, filtered: q matches SKU, name, manufacturer or supplier part number;
+    model a plotter model the part fits; low only parts with a level under its minimum.
+    Returns (Flask-SQLAlchemy page of parts, {part id: PartRow})."""
+    query = sa.select(Part).where(Part.active.is_(not inactive)).order_by(Part.name, Part.sku)
+    if q.strip():
+        like = f"%{_escaped(q.strip())}%"
+        query = query.where(
+            sa.or_(
+                Part.sku.ilike(like, escape="\\"),
+                Part.name.ilike(like, escape="\\"),
+                Part.manufacturer_part_number.ilike(like, escape="\\"),
+                Part.supplier_part_number.ilike(like, escape="\\"),
+                Part.compatible.any(PartCompatibility.model.ilike(like, escape="\\")),
+            )
+        )
+    if model.strip():
+        like = f"%{_escaped(model.strip())}%"
+        query = query.where(Part.compatible.any(PartCompatibility.model.ilike(like, escape="\\")))
+    if category:
+        query = query.where(Part.category == category)
+    if low:
+        query = query.where(sa.exists().where(StockLevel.part_id == Part.id, below_minimum()))
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    ids = [part.id for part in result.items]
+    totals = (
+        {
+            part_id: (int(on_hand or 0), bool(low_count))
+            for part_id, on_hand, low_count in db.session.execute(
+                sa.select(
+                    StockLevel.part_id,
+                    sa.func.sum(StockLevel.quantity),
+                    sa.func.sum(sa.case((below_minimum(), 1), else_=0)),
+                )
+                .join(StockLocation, StockLocation.id == StockLevel.location_id)
+                .where(StockLevel.part_id.in_(ids), StockLocation.active)
+                .group_by(StockLevel.part_id)
+            )
+        }
+        if ids
+        else {}
+    )
+    rows = {part.id: PartRow(part, *totals.get(part.id, (0, False))) for part in result.items}
+    return result, rows
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def part_with_details(sku: str) -> Part | None:
+    return db.session.scalar(
+        sa.select(Part)
+        .where(Part.sku == sku)
+        .options(selectinload(Part.compatible), selectinload(Part.supplier))
+    )
+
+
+def levels_of(part_id: int) -> list[tuple[StockLocation, StockLevel]]:
+    """Where a part is kept: every location in use (with its level, when it has one)."""
+    rows = db.session.execute(
+        sa.select(StockLocation, StockLevel)
+        .outerjoin(
+            StockLevel,
+            (StockLevel.location_id == StockLocation.id) & (StockLevel.part_id == part_id),
+        )
+        .where(sa.or_(StockLocation.active, StockLevel.quantity != 0))
+        .order_by(
+            sa.case(
+                (StockLocation.kind == "warehouse", 0), (StockLocation.kind == "bin", 1), else_=2
+            ),
+            StockLocation.name,
+        )
+    ).all()
+    return [(location, level) for location, level in rows]
+
+
+def movements_of(part_id: int, page: int = 1, per_page: int = 25):
+    """A part's ledger, newest first, with where, who and why (a page of movements)."""
+    query = (
+        sa.select(StockMovement)
+        .where(StockMovement.part_id == part_id)
+        .options(selectinload(StockMovement.location), selectinload(StockMovement.actor))
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def cost_history(part_id: int, limit: int = 12) -> list[StockMovement]:
+    """What the part cost at its last receipts."""
+    return list(
+        db.session.scalars(
+            sa.select(StockMovement)
+            .where(StockMovement.part_id == part_id, StockMovement.kind == "receive")
+            .order_by(StockMovement.at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def usage_by_month(part_id: int | None = None, months: int = 12) -> list[tuple[int, int, int]]:
+    """(year, month, parts used on visits) for the last months, oldest first; corrections
+    of a visit that gave parts back count against the month they happened in."""
+    since = utcnow() - timedelta(days=31 * months)
+    year = sa.extract("year", StockMovement.at)
+    month = sa.extract("month", StockMovement.at)
+    query = (
+        sa.select(year, month, -sa.func.sum(StockMovement.quantity))
+        .where(
+            StockMovement.kind.in_(("use", "return")),
+            StockMovement.visit_id.is_not(None),
+            StockMovement.at >= since,
+        )
+        .group_by(year, month)
+        .order_by(year, month)
+    )
+    if part_id is not None:
+        query = query.where(StockMovement.part_id == part_id)
+    return [(int(y), int(m), int(n or 0)) for y, m, n in db.session.execute(query)]
+
+
+# -- Locations -----------------------------------------------------------------------------
+
+
+@dataclass
+class LocationRow:
+    location: StockLocation
+    kinds: int
+    units: int
+    value_cents: int
+    low: int
+
+
+def locations_with_value(include_inactive: bool = False) -> list[LocationRow]:
+    """Every location with how many kinds of part and units it holds, their value at the
+    average cost, and how many levels are under their minimum."""
+    counted = (
+        sa.select(
+            StockLevel.location_id,
+            sa.func.sum(sa.case((StockLevel.quantity != 0, 1), else_=0)).label("kinds"),
+            sa.func.sum(sa.case((StockLevel.quantity > 0, StockLevel.quantity), else_=0)).label(
+                "units"
+            ),
+            sa.func.sum(
+                sa.case(
+                    (StockLevel.quantity > 0, StockLevel.quantity * Part.unit_cost_cents), else_=0
+                )
+            ).label("value"),
+            sa.func.sum(sa.case((below_minimum() & Part.active, 1), else_=0)).label("low"),
+        )
+        .join(Part, Part.id == StockLevel.part_id)
+        .group_by(StockLevel.location_id)
+        .subquery()
+    )
+    query = (
+        sa.select(StockLocation, counted.c.kinds, counted.c.units, counted.c.value, counted.c.low)
+        .outerjoin(counted, counted.c.location_id == StockLocation.id)
+        .options(selectinload(StockLocation.tech), selectinload(StockLocation.parent))
+        .order_by(
+            sa.case(
+                (StockLocation.kind == "warehouse", 0), (StockLocation.kind == "bin", 1), else_=2
+            ),
+            StockLocation.name,
+        )
+    )
+    if not include_inactive:
+        query = query.where(StockLocation.active)
+    return [
+        LocationRow(location, int(kinds or 0), int(units or 0), int(value or 0), int(low or 0))
+        for location, kinds, units, value, low in db.session.execute(query)
+    ]
+
+
+def active_locations() -> list[StockLocation]:
+    return list(
+        db.session.scalars(
+            sa.select(StockLocation)
+            .where(StockLocation.active)
+            .order_by(
+                sa.case(
+                    (StockLocation.kind == "warehouse", 0),
+                    (StockLocation.kind == "bin", 1),
+                    else_=2,
+                ),
+                StockLocation.name,
+            )
+        )
+    )
+
+
+def levels_at(location_id: int) -> list[StockLevel]:
+    """What a location holds or should hold, by part name (parts of a count sheet)."""
+    return list(
+        db.session.scalars(
+            sa.select(StockLevel)
+            .join(Part, Part.id == StockLevel.part_id)
+            .where(
+                StockLevel.location_id == location_id,
+                sa.or_(StockLevel.quantity != 0, StockLevel.minimum > 0, StockLevel.maximum > 0),
+            )
+            .options(selectinload(StockLevel.part))
+            .order_by(Part.name, Part.sku)
+        )
+    )
+
+
+# -- Reorder -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReorderRow:
+    part: Part
+    location: StockLocation
+    quantity: int
+    minimum: int
+    maximum: int
+
+    @property
+    def suggested(self) -> int:
+        """Up to the maximum (at least to the minimum), from what is there (none if below 0)."""
+        return max(self.maximum, self.minimum) - self.quantity
+
+
+def reorder_list() -> list[ReorderRow]:
+    """Every level of a part in use under its (non-zero) minimum, grouped by the part's
+    supplier. A count below zero where nothing should be kept is an alert to count, not
+    something to reorder."""
+    rows = db.session.execute(
+        sa.select(Part, StockLocation, StockLevel.quantity, StockLevel.minimum, StockLevel.maximum)
+        .join(Part, Part.id == StockLevel.part_id)
+        .join(StockLocation, StockLocation.id == StockLevel.location_id)
+        .outerjoin(Supplier, Supplier.id == Part.supplier_id)
+        .where(
+            Part.active,
+            StockLocation.active,
+            StockLevel.minimum > 0,
+            StockLevel.quantity < StockLevel.minimum,
+        )
+        .options(selectinload(Part.supplier))
+        .order_by(
+            Supplier.name.is_(None),
+            Supplier.name,
+            StockLocation.kind != "warehouse",
+            Part.name,
+            StockLocation.name,
+        )
+    ).all()
+    return [ReorderRow(*row) for row in rows]
+
+
+def suppliers() -> list[Supplier]:
+    return list(db.session.scalars(sa.select(Supplier).order_by(Supplier.name)))
+
+
+def recent_operations(limit: int = 12) -> list[StockMovement]:
+    """The ledger's newest lines across all parts (the stock page's activity)."""
+    return list(
+        db.session.scalars(
+            sa.select(StockMovement)
+            .options(
+                selectinload(StockMovement.part),
+                selectinload(StockMovement.location),
+                selectinload(StockMovement.actor),
+            )
+            .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def techs_without_van() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.role == "tech",
+                User.active,
+                ~sa.exists().where(StockLocation.tech_id == User.id),
+            )
+            .order_by(User.name)
+        )
+    )

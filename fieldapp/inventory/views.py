@@ -1,14 +1,60 @@
-"""Stock pages: a tech's van."""
+"""Stock pages: a tech's van; for the office the catalogue, locations, stock movements, the
+alert list and the reorder list."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+import uuid
 
-from fieldapp.auth.access import TECH, allow
-from fieldapp.inventory.services import stock_at, van_of
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from fieldapp.auth.access import OFFICE, TECH, allow
+from fieldapp.dbtypes import utcnow
+from fieldapp.errors import ServiceError
+from fieldapp.extensions import db
+from fieldapp.inventory import queries
+from fieldapp.inventory.models import (
+    ADJUST_REASONS,
+    OPERATION_KINDS,
+    PART_CATEGORIES,
+    StockLocation,
+)
+from fieldapp.inventory.schemas import (
+    LimitsSchema,
+    LocationInputSchema,
+    PartInputSchema,
+    PartQuerySchema,
+    StockOperationSchema,
+    cents_from_text,
+    form_values,
+)
+from fieldapp.inventory.services import (
+    apply_stock_operation,
+    create_location,
+    create_part,
+    get_part,
+    location_by_id,
+    rename_location,
+    set_limits,
+    set_part_active,
+    update_part,
+    van_of,
+    warehouse,
+)
+from fieldapp.security import local_url
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.wire import flat_messages
 
 bp = Blueprint("inventory", __name__)
+
+KIND_TITLES = {
+    "receive": "Receive parts",
+    "transfer": "Transfer parts",
+    "count": "Record a count",
+    "adjust": "Adjust a count",
+    "return": "Return to the supplier",
+}
 
 
 @bp.get("/van")
@@ -16,7 +62,322 @@ bp = Blueprint("inventory", __name__)
 def my_van():
     """The parts in my van, low and negative items first."""
     van = van_of(current_user.id)
-    stock = stock_at(van.id) if van else []
-    stock.sort(key=lambda row: (row[1] > row[0].reorder_point, row[0].name))
-    low = [row for row in stock if row[1] <= row[0].reorder_point]
-    return render_template("inventory/van.html", van=van, stock=stock, low=low)
+    levels = queries.levels_at(van.id) if van else []
+    levels.sort(key=lambda level: (not level.low, level.part.name))
+    low = [level for level in levels if level.low]
+    return render_template("inventory/van.html", van=van, levels=levels, low=low)
+
+
+# -- The catalogue ---------------------------------------------------------------------------
+
+
+@bp.get("/parts")
+@allow(OFFICE)
+def parts():
+    try:
+        args = PartQuerySchema().load(request.args.to_dict())
+    except ValidationError:
+        args = PartQuerySchema().load({})
+    page, rows = queries.find_parts(**args)
+    return render_template(
+        "inventory/parts.html", page=page, rows=rows, args=args, categories=PART_CATEGORIES
+    )
+
+
+def _part_form(part=None):
+    form = request.form
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = form_values(
+            form,
+            (
+                "sku",
+                "name",
+                "manufacturer",
+                "manufacturer_part_number",
+                "category",
+                "supplier_id",
+                "supplier_part_number",
+            ),
+        )
+        values["unit_cost_cents"] = cents_from_text(form.get("unit_cost", "") or "0")
+        values["consumable"] = form.get("consumable") == "on"
+        values["compatible_models"] = [
+            line.strip() for line in form.get("compatible_models", "").splitlines() if line.strip()
+        ]
+        for name in ("sku", "name"):
+            values.setdefault(name, "")
+        try:
+            data = PartInputSchema().load(values)
+            with unit_of_work():
+                if part is None:
+                    part = create_part(data, actor_id=current_user.id)
+                else:
+                    update_part(part, data, actor_id=current_user.id)
+        except ValidationError as exc:
+            errors, status = _form_errors(flat_messages(exc.messages)), 422
+            flash("Some fields need attention.", "error")
+        except ServiceError as exc:
+            errors, status = _form_errors(exc.fields), exc.status
+            flash(exc.message, "error")
+        else:
+            flash(f"Saved {part.name}.", "success")
+            return redirect(url_for("inventory.part_detail", sku=part.sku))
+    page = render_template(
+        "inventory/part_form.html",
+        part=part,
+        form=form,
+        errors=errors,
+        categories=PART_CATEGORIES,
+        suppliers=queries.suppliers(),
+    )
+    return page, status
+
+
+def _form_errors(fields: dict) -> dict:
+    """The form names its cost field in dollars."""
+    if "unit_cost_cents" in fields:
+        fields = {**fields, "unit_cost": ["Enter a price such as 12.50."]}
+    return fields
+
+
+@bp.route("/parts/new", methods=["GET", "POST"])
+@allow(OFFICE)
+def part_new():
+    return _part_form()
+
+
+@bp.route("/parts/<path:sku>/edit", methods=["GET", "POST"])
+@allow(OFFICE)
+def part_edit(sku: str):
+    return _part_form(get_part(sku))
+
+
+@bp.get("/parts/<path:sku>")
+@allow(OFFICE)
+def part_detail(sku: str):
+    part = queries.part_with_details(sku)
+    if part is None:
+        abort(404)
+    page_number = request.args.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10_000 else 1
+    levels = queries.levels_of(part.id)
+    return render_template(
+        "inventory/part.html",
+        part=part,
+        levels=levels,
+        on_hand=sum(level.quantity for _, level in levels if level is not None),
+        movements=queries.movements_of(part.id, page_number),
+        costs=queries.cost_history(part.id),
+        usage=queries.usage_by_month(part.id),
+    )
+
+
+@bp.post("/parts/<path:sku>/active")
+@allow(OFFICE)
+def part_active(sku: str):
+    part = get_part(sku)
+    active = request.form.get("active") == "1"
+    with unit_of_work():
+        set_part_active(part, active, actor_id=current_user.id)
+    flash(
+        f"{part.name} is back in the catalogue."
+        if active
+        else f"{part.name} is deactivated: its history stays.",
+        "success",
+    )
+    return redirect(url_for("inventory.part_detail", sku=part.sku))
+
+
+@bp.post("/parts/<path:sku>/limits")
+@allow(OFFICE)
+def part_limits(sku: str):
+    """Minimum and maximum at one location (the part page's rows)."""
+    part = get_part(sku)
+    try:
+        location = location_by_id(_whole(request.form.get("location")), "location")
+        limits = LimitsSchema().load(form_values(request.form, ("minimum", "maximum")))
+        with unit_of_work():
+            set_limits(part, location, limits["minimum"], limits["maximum"])
+    except ValidationError as exc:
+        flash(" ".join(sum(flat_messages(exc.messages).values(), [])), "error")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            f"{location.name} keeps {limits['minimum']} to {limits['maximum']} of {part.name}.",
+            "success",
+        )
+    return redirect(url_for("inventory.part_detail", sku=part.sku) + "#levels")
+
+
+def _whole(value: str | None) -> int:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
+# -- Stock: locations, movements, alerts, reorder ----------------------------------------------
+
+
+@bp.get("/stock")
+@allow(OFFICE)
+def stock():
+    rows = queries.locations_with_value()
+    return render_template(
+        "inventory/stock.html",
+        rows=rows,
+        total_value=sum(row.value_cents for row in rows),
+        recent=queries.recent_operations(),
+        alerts=queries.alert_totals(),
+        has_warehouse=warehouse() is not None,
+        techs_without_van=queries.techs_without_van(),
+    )
+
+
+@bp.get("/stock/alerts")
+@allow(OFFICE)
+def alerts():
+    page_number = _whole(request.args.get("page")) or 1
+    per_page = 50
+    rows, total, negative = queries.stock_alerts(page_number, per_page)
+    pages = max(1, -(-total // per_page))
+    return render_template(
+        "inventory/alerts.html",
+        alerts=rows,
+        total=total,
+        negative=negative,
+        page=_Page(min(page_number, pages), pages),
+    )
+
+
+class _Page:
+    """What _pagination.html needs of a page that is not a Flask-SQLAlchemy query."""
+
+    def __init__(self, page: int, pages: int):
+        self.page, self.pages = page, pages
+        self.has_prev, self.has_next = page > 1, page < pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+@bp.get("/stock/reorder")
+@allow(OFFICE)
+def reorder():
+    rows = queries.reorder_list()
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.part.supplier.name if row.part.supplier else "", []).append(row)
+    store = warehouse()
+    return render_template(
+        "inventory/reorder.html",
+        groups=groups,
+        count=len(rows),
+        warehouse_id=store.id if store else None,
+    )
+
+
+@bp.route("/stock/move/<kind>", methods=["GET", "POST"])
+@allow(OFFICE)
+def move(kind: str):
+    """One form per kind of movement; its hidden id makes a second submit the same movement."""
+    if kind not in OPERATION_KINDS:
+        abort(404)
+    form = request.form if request.method == "POST" else request.args
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = form_values(form, ("id", "sku", "quantity", "from", "to", "reason"))
+        values["kind"] = kind
+        if form.get("unit_cost", "").strip():
+            values["unit_cost_cents"] = cents_from_text(form["unit_cost"])
+        note = form.get("note", "").strip()
+        if note:
+            values["reason"] = f"{values.get('reason', '')}: {note}" if kind == "adjust" else note
+        try:
+            data = StockOperationSchema().load(values)
+            with unit_of_work():
+                applied = apply_stock_operation(data, current_user)
+        except ValidationError as exc:
+            errors, status = _form_errors(flat_messages(exc.messages)), 422
+            flash("Nothing was recorded: some fields need attention.", "error")
+        except ServiceError as exc:
+            errors, status = _form_errors(exc.fields), exc.status
+            flash(f"Nothing was recorded: {exc.message}", "error")
+        else:
+            flash(_done_message(applied), "success")
+            back = _local(form.get("next"))
+            sku = applied.operation.part.sku
+            return redirect(back or url_for("inventory.part_detail", sku=sku))
+    page = render_template(
+        "inventory/move.html",
+        kind=kind,
+        title=KIND_TITLES[kind],
+        form=form,
+        errors=errors,
+        op_id=form.get("id") or str(uuid.uuid4()),
+        back=_local(form.get("next")),
+        locations=queries.active_locations(),
+        reasons=ADJUST_REASONS,
+    )
+    return page, status
+
+
+def _local(target: str | None) -> str:
+    """A page of this site to go back to, or nothing."""
+    return local_url(target) or ""
+
+
+def _done_message(applied) -> str:
+    operation = applied.operation
+    levels = ", ".join(f"{row['location']} now has {row['quantity']}" for row in applied.levels)
+    if applied.duplicate:
+        return f"This was recorded already; nothing changed. {levels}."
+    return f"{KIND_TITLES[operation.kind].split(' ')[0]}: {operation.part.name}. {levels}."
+
+
+@bp.get("/stock/locations/<int:location_id>")
+@allow(OFFICE)
+def location_detail(location_id: int):
+    location = db.get_or_404(StockLocation, location_id)
+    levels = queries.levels_at(location.id)
+    return render_template(
+        "inventory/location.html",
+        location=location,
+        levels=levels,
+        value_cents=sum(max(level.quantity, 0) * level.part.unit_cost_cents for level in levels),
+        sheet=request.args.get("sheet") == "1",
+        now=utcnow(),
+    )
+
+
+@bp.post("/stock/locations")
+@allow(OFFICE)
+def location_new():
+    parent = warehouse() if request.form.get("inside") == "warehouse" else None
+    try:
+        data = LocationInputSchema().load({"name": request.form.get("name", "")})
+        with unit_of_work():
+            location = create_location(data["name"], parent=parent)
+    except ValidationError as exc:
+        flash(" ".join(sum(flat_messages(exc.messages).values(), [])), "error")
+        return redirect(url_for("inventory.stock"))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("inventory.stock"))
+    flash(f"Added {location.name}.", "success")
+    return redirect(url_for("inventory.location_detail", location_id=location.id))
+
+
+@bp.post("/stock/locations/<int:location_id>/name")
+@allow(OFFICE)
+def location_rename(location_id: int):
+    location = db.get_or_404(StockLocation, location_id)
+    try:
+        data = LocationInputSchema().load({"name": request.form.get("name", "")})
+        with unit_of_work():
+            rename_location(location, data["name"])
+    except ValidationError as exc:
+        flash(" ".join(sum(flat_messages(exc.messages).values(), [])), "error")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Renamed to {location.name}.", "success")
+    return redirect(url_for("inventory.location_detail", location_id=location.id))

@@ -20,11 +20,10 @@ from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
     Part,
-    StockLevel,
-    StockLocation,
     StockMovement,
     used_on_visits,
 )
+from fieldapp.inventory.queries import StockAlert, stock_alerts
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.jobs.queries import PRIORITY_RANK
 from fieldapp.localtime import day_bounds
@@ -50,17 +49,6 @@ class TechCard:
     last_sync: datetime | None
     on_site: Visit | None = None
     next_job: Job | None = None
-
-
-@dataclass
-class StockAlert:
-    part: Part
-    location: StockLocation
-    quantity: int
-
-    @property
-    def negative(self) -> bool:
-        return self.quantity < 0
 
 
 @dataclass
@@ -219,31 +207,6 @@ def _new_requests(limit: int = 6) -> tuple[list[ServiceRequest], int]:
         .limit(limit)
     ).all()
     return [request for request, _ in rows], (rows[0][1] if rows else 0)
-
-
-def stock_alerts(limit: int = 10) -> tuple[list[StockAlert], int, int]:
-    """Levels at or below the part's reorder point, negative counts first; and the totals."""
-    rows = db.session.execute(
-        sa.select(
-            Part,
-            StockLocation,
-            StockLevel.quantity,
-            sa.func.count().over(),
-            sa.func.sum(sa.case((StockLevel.quantity < 0, 1), else_=0)).over(),
-        )
-        .join(Part, Part.id == StockLevel.part_id)
-        .join(StockLocation, StockLocation.id == StockLevel.location_id)
-        .where(Part.active, StockLevel.quantity <= Part.reorder_point)
-        .order_by(
-            sa.case((StockLevel.quantity < 0, 0), else_=1),
-            StockLevel.quantity - Part.reorder_point,
-            Part.name,
-            StockLocation.name,
-        )
-        .limit(limit)
-    ).all()
-    alerts = [StockAlert(part, location, quantity) for part, location, quantity, _, _ in rows]
-    return alerts, (rows[0][3] if rows else 0), (int(rows[0][4] or 0) if rows else 0)
 
 
 def failed_steps_between(start: datetime, end: datetime, limit: int = 20) -> list[FailedStep]:

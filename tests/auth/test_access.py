@@ -87,6 +87,16 @@ ACCESS = {
     "/training.csv": (LOGIN, DENIED, OK, OK),
     "/api/v1/training": (UNAUTHORIZED, DENIED, OK, OK),
     "/api/v1/jobs/{job_number}/messages": (UNAUTHORIZED, DENIED, OK, OK),
+    # Parts and stock are the office's; a tech sees their own van.
+    "/parts": (LOGIN, DENIED, OK, OK),
+    "/parts/new": (LOGIN, DENIED, OK, OK),
+    "/parts/{sku}": (LOGIN, DENIED, OK, OK),
+    "/parts/{sku}/edit": (LOGIN, DENIED, OK, OK),
+    "/stock": (LOGIN, DENIED, OK, OK),
+    "/stock/alerts": (LOGIN, DENIED, OK, OK),
+    "/stock/reorder": (LOGIN, DENIED, OK, OK),
+    "/stock/move/{kind}": (LOGIN, DENIED, OK, OK),
+    "/stock/locations/{location}": (LOGIN, DENIED, OK, OK),
 }
 
 # Endpoints reached only by POST (checked in their own tests) or not a page at all.
@@ -137,6 +147,9 @@ def subjects(app):
         "job": job.id,
         "job_number": job.number,
         "report": "owner-load",
+        "sku": factories.make_part().sku,
+        "location": factories.make_location().id,
+        "kind": "receive",
     }
 
 

@@ -253,7 +253,10 @@ def test_every_stock_level_equals_the_sum_of_its_movements(seeded):
         assert (levels[key].quantity if key in levels else 0) == total, key
 
     van_levels = [s for s in levels.values() if s.location.kind == "van"]
-    assert 1 <= sum(s.quantity < s.part.reorder_point for s in van_levels) <= 10
+    assert 1 <= sum(s.low for s in van_levels) <= 10
+    warehouse_levels = [s for s in levels.values() if s.location.kind == "warehouse"]
+    assert all(s.maximum >= s.minimum for s in levels.values())
+    assert sum(s.minimum > 0 for s in warehouse_levels) >= 20
     assert [s.quantity for s in van_levels if s.quantity < 0] == [-1]
 
 

@@ -53,7 +53,8 @@ def grow(size: int, sop, warehouse, subjects: dict | None = None) -> dict:
         van = factories.van_of(tech)
         customer = factories.make_customer()
         plotter = factories.make_equipment(customer)
-        part = factories.make_part(reorder_point=2)
+        part = factories.make_part()
+        factories.set_limits(part, van, 2)
         record_movement(part, van, -1 if n % 2 else 1, "adjust", actor_id=None)
         record_movement(part, warehouse, 1, "receive", actor_id=None)
         for status in ("new", "scheduled", "in_progress", "waiting_parts", "done"):

@@ -201,8 +201,7 @@ def test_starting_on_a_closed_job_is_refused(signed_in, site):
 
 
 def test_van_page_highlights_low_items(signed_in, site):
-    site.belt.reorder_point = 5
-    db.session.commit()
+    factories.set_limits(site.belt, site.van, 5)
     html = signed_in.get("/van").get_data(as_text=True)
     assert "Carriage belt 24in" in html and "HP 729 printhead" in html
     assert "1 item low or out" in html
