@@ -601,7 +601,13 @@ def _fill_office(scale: float) -> None:
     _insert(
         "stock_levels",
         [
-            {"part_id": part, "location_id": location, "quantity": rng.randint(-2, 9)}
+            {
+                "part_id": part,
+                "location_id": location,
+                "quantity": rng.randint(-2, 9),
+                "minimum": (minimum := rng.randint(0, 3)),
+                "maximum": minimum + rng.randint(0, 4),
+            }
             for location in range(1, 22)
             for part in range(1, 61)
         ],

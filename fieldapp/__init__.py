@@ -30,6 +30,7 @@ from fieldapp.equipment.views import bp as equipment_bp
 from fieldapp.errors import register_error_handlers
 from fieldapp.extensions import csrf, db, login_manager, migrate
 from fieldapp.home import bp as home_bp
+from fieldapp.inventory import api as inventory_api  # noqa: F401
 from fieldapp.inventory.views import bp as inventory_bp
 from fieldapp.jobs.views import bp as jobs_bp
 from fieldapp.messages import api as messages_api  # noqa: F401

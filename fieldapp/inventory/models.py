@@ -215,3 +215,66 @@ def used_on_visits() -> sa.ColumnElement[bool]:
     """The ledger lines that make up what visits used: their uses, and the returns that a
     correction of a visit wrote (so the sum is what the visit used in the end)."""
     return StockMovement.kind.in_(("use", "return")) & StockMovement.visit_id.is_not(None)
+
+
+RESTOCK_STATES = ("open", "picked", "received", "cancelled")
+
+
+class RestockRequest(db.Model):
+    """A tech asking for parts for their van (from the phone, under the id the phone made);
+    the office picks it (a transfer from the warehouse, possibly less than asked) and the
+    tech confirms what arrived."""
+
+    __tablename__ = "restock_requests"
+    __table_args__ = (
+        one_of("state", RESTOCK_STATES),
+        sa.Index("ix_restock_requests_state", "state"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    van_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_locations.id"), index=True)
+    tech_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    state: Mapped[str] = mapped_column(sa.String(12), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    picked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    picked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    van: Mapped[StockLocation] = relationship()
+    tech: Mapped[User] = relationship(foreign_keys=[tech_id])
+    picked_by: Mapped[User | None] = relationship(foreign_keys=[picked_by_id])
+    lines: Mapped[list[RestockLine]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RestockLine.id"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"R-{self.id.hex[:6].upper()}"
+
+    @property
+    def short(self) -> bool:
+        """Some line arrived with fewer parts than were sent."""
+        return any(
+            line.received is not None and line.received < (line.sent or 0) for line in self.lines
+        )
+
+
+class RestockLine(db.Model):
+    __tablename__ = "restock_lines"
+    __table_args__ = (
+        sa.CheckConstraint("asked > 0", name="asked_positive"),
+        sa.CheckConstraint("sent IS NULL OR sent >= 0", name="sent_not_negative"),
+        sa.CheckConstraint("received IS NULL OR received >= 0", name="received_not_negative"),
+        sa.UniqueConstraint("request_id", "part_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("restock_requests.id"), index=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"))
+    asked: Mapped[int]
+    sent: Mapped[int | None]
+    received: Mapped[int | None]
+
+    request: Mapped[RestockRequest] = relationship(back_populates="lines")
+    part: Mapped[Part] = relationship()

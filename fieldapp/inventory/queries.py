@@ -15,8 +15,11 @@ from fieldapp.auth.models import User
 from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
+    SKU_MAX,
     Part,
     PartCompatibility,
+    RestockLine,
+    RestockRequest,
     StockLevel,
     StockLocation,
     StockMovement,
@@ -127,7 +130,12 @@ def find_parts(
     """The catalogue, filtered: q matches SKU, name, manufacturer or supplier part number;
     model a plotter model the part fits; low only parts with a level under its minimum.
     Returns (Flask-SQLAlchemy page of parts, {part id: PartRow})."""
-    query = sa.select(Part).where(Part.active.is_(not inactive)).order_by(Part.name, Part.sku)
+    query = (
+        sa.select(Part)
+        .where(Part.active.is_(not inactive))
+        .options(selectinload(Part.compatible))
+        .order_by(Part.name, Part.sku)
+    )
     if q.strip():
         like = f"%{_escaped(q.strip())}%"
         query = query.where(
@@ -174,6 +182,8 @@ def _escaped(text: str) -> str:
 
 
 def part_with_details(sku: str) -> Part | None:
+    if len(sku) > SKU_MAX or "\x00" in sku:  # no part has it; PostgreSQL refuses NUL
+        return None
     return db.session.scalar(
         sa.select(Part)
         .where(Part.sku == sku)
@@ -405,3 +415,45 @@ def techs_without_van() -> list[User]:
             .order_by(User.name)
         )
     )
+
+
+# -- Restock ---------------------------------------------------------------------------------
+
+
+def restock_requests(states: tuple[str, ...], limit: int = 100) -> list[RestockRequest]:
+    """Requests in these states, oldest first (the office works through them in order)."""
+    return list(
+        db.session.scalars(
+            sa.select(RestockRequest)
+            .where(RestockRequest.state.in_(states))
+            .options(
+                selectinload(RestockRequest.lines).selectinload(RestockLine.part),
+                selectinload(RestockRequest.van),
+                selectinload(RestockRequest.tech),
+            )
+            .order_by(RestockRequest.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def restocks_of(tech_id: int, limit: int = 5) -> list[RestockRequest]:
+    """A tech's latest requests, newest first, with their lines."""
+    return list(
+        db.session.scalars(
+            sa.select(RestockRequest)
+            .where(RestockRequest.tech_id == tech_id)
+            .options(selectinload(RestockRequest.lines).selectinload(RestockLine.part))
+            .order_by(RestockRequest.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def restock_suggestion(levels: list[StockLevel]) -> list[tuple[StockLevel, int]]:
+    """What to ask for: every level under its minimum, up to its maximum."""
+    return [
+        (level, max(level.maximum, level.minimum) - level.quantity)
+        for level in levels
+        if level.minimum > 0 and level.quantity < level.minimum and level.part.active
+    ]

@@ -232,3 +232,61 @@ def cents_from_text(value: str) -> int | str:
     if not match:
         return value
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+class RestockLineSchema(Schema):
+    sku = Text(SKU_MAX, min_length=1, required=True)
+    quantity = Whole(1, QUANTITY_MAX, required=True)
+
+
+class RestockRequestSchema(Schema):
+    """A tech's request for their own van; `id` is made by the phone (the same id again is
+    the same request)."""
+
+    id = fields.UUID(required=True)
+    lines = fields.List(
+        fields.Nested(RestockLineSchema),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="Ask for at least one part."),
+    )
+    note = Text(REASON_MAX, load_default="")
+
+
+class ReceivedLineSchema(Schema):
+    sku = Text(SKU_MAX, min_length=1, required=True)
+    quantity = Whole(0, QUANTITY_MAX, required=True)
+
+
+class RestockReceiptSchema(Schema):
+    """What reached the van; a line not named arrived as sent."""
+
+    request = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(ReceivedLineSchema), load_default=list)
+
+
+class RestockPickSchema(Schema):
+    """What the office sends: quantities by SKU (a line not named: none)."""
+
+    lines = fields.List(fields.Nested(ReceivedLineSchema), required=True)
+
+
+class RestockLineOutSchema(Schema):
+    sku = fields.String(attribute="part.sku")
+    name = fields.String(attribute="part.name")
+    asked = fields.Integer()
+    sent = fields.Integer(allow_none=True)
+    received = fields.Integer(allow_none=True)
+
+
+class RestockOutSchema(Schema):
+    id = fields.UUID()
+    reference = fields.String()
+    van_id = fields.Integer()
+    tech_id = fields.Integer()
+    state = fields.String()
+    note = fields.String()
+    created_at = fields.AwareDateTime()
+    picked_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime(allow_none=True)
+    short = fields.Boolean()
+    lines = fields.List(fields.Nested(RestockLineOutSchema))

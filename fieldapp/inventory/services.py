@@ -17,6 +17,7 @@ from fieldapp.database import upsert
 from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
+    SKU_MAX,
     Part,
     PartCompatibility,
     StockLevel,
@@ -50,7 +51,10 @@ def location_for(source: str, tech_id: int) -> StockLocation:
 
 
 def part_by_sku(sku: str) -> Part | None:
-    return db.session.scalar(sa.select(Part).where(Part.sku == sku.strip()))
+    sku = sku.strip()
+    if not sku or len(sku) > SKU_MAX or "\x00" in sku:  # no part has it; PostgreSQL refuses NUL
+        return None
+    return db.session.scalar(sa.select(Part).where(Part.sku == sku))
 
 
 def _bump_level(part_id: int, location_id: int, quantity: int) -> int:

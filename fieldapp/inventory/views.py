@@ -20,11 +20,20 @@ from fieldapp.inventory.models import (
     PART_CATEGORIES,
     StockLocation,
 )
+from fieldapp.inventory.restock import (
+    ask_for_restock,
+    cancel_restock,
+    pick_restock,
+    receive_restock,
+    require_request,
+)
 from fieldapp.inventory.schemas import (
     LimitsSchema,
     LocationInputSchema,
     PartInputSchema,
     PartQuerySchema,
+    RestockReceiptSchema,
+    RestockRequestSchema,
     StockOperationSchema,
     cents_from_text,
     form_values,
@@ -60,12 +69,80 @@ KIND_TITLES = {
 @bp.get("/van")
 @allow(TECH)
 def my_van():
-    """The parts in my van, low and negative items first."""
+    """The parts in my van, low and negative items first; asking for a restock (prefilled
+    with what is under its minimum) and confirming one that arrived."""
     van = van_of(current_user.id)
     levels = queries.levels_at(van.id) if van else []
     levels.sort(key=lambda level: (not level.low, level.part.name))
     low = [level for level in levels if level.low]
-    return render_template("inventory/van.html", van=van, levels=levels, low=low)
+    return render_template(
+        "inventory/van.html",
+        van=van,
+        levels=levels,
+        low=low,
+        suggestion=queries.restock_suggestion(levels),
+        restocks=queries.restocks_of(current_user.id),
+        request_id=uuid.uuid4(),
+    )
+
+
+@bp.post("/van/restock")
+@allow(TECH)
+def ask_restock():
+    """Without JavaScript (the phone's outbox sends the same document as a sync op)."""
+    form = request.form
+    lines = [
+        {"sku": key[len("qty-") :], "quantity": value}
+        for key, value in form_values(form, tuple(k for k in form if k.startswith("qty-"))).items()
+        if value != 0
+    ]
+    if form.get("extra-sku", "").strip():
+        extra = form_values(form, ("extra-sku", "extra-qty"))
+        lines.append({"sku": extra["extra-sku"], "quantity": extra.get("extra-qty", 0)})
+    try:
+        data = RestockRequestSchema().load(
+            {"id": form.get("id", ""), "lines": lines, "note": form.get("note", "")}
+        )
+        with unit_of_work():
+            restock, again = ask_for_restock(data, current_user)
+    except ValidationError as exc:
+        flash(" ".join(sum(flat_messages(exc.messages).values(), [])), "error")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            f"{restock.reference} was sent already."
+            if again
+            else f"Asked the office for a restock ({restock.reference}).",
+            "success",
+        )
+    return redirect(url_for("inventory.my_van"))
+
+
+@bp.post("/van/restock/<uuid:request_id>/received")
+@allow(TECH)
+def confirm_restock(request_id):
+    form = request.form
+    lines = [
+        {"sku": key[len("got-") :], "quantity": value}
+        for key, value in form_values(form, tuple(k for k in form if k.startswith("got-"))).items()
+    ]
+    try:
+        data = RestockReceiptSchema().load({"request": str(request_id), "lines": lines})
+        with unit_of_work():
+            restock = require_request(data["request"])
+            receive_restock(
+                restock,
+                {line["sku"]: line["quantity"] for line in data["lines"]},
+                tech=current_user,
+            )
+    except ValidationError as exc:
+        flash(" ".join(sum(flat_messages(exc.messages).values(), [])), "error")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{restock.reference} is in your van.", "success")
+    return redirect(url_for("inventory.my_van"))
 
 
 # -- The catalogue ---------------------------------------------------------------------------
@@ -381,3 +458,68 @@ def location_rename(location_id: int):
     else:
         flash(f"Renamed to {location.name}.", "success")
     return redirect(url_for("inventory.location_detail", location_id=location.id))
+
+
+# -- Restock requests: the office's side ------------------------------------------------------
+
+
+@bp.get("/stock/restock")
+@allow(OFFICE)
+def restocks():
+    return render_template(
+        "inventory/restocks.html",
+        waiting=queries.restock_requests(("open",)),
+        on_the_way=queries.restock_requests(("picked",)),
+    )
+
+
+@bp.route("/stock/restock/<uuid:request_id>", methods=["GET", "POST"])
+@allow(OFFICE)
+def restock_detail(request_id):
+    restock = require_request(request_id)
+    status = 200
+    if request.method == "POST":
+        sent = {
+            line.id: _whole_or_minus(request.form.get(f"sent-{line.id}")) for line in restock.lines
+        }
+        try:
+            with unit_of_work():
+                total = pick_restock(restock, sent, actor=current_user)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash(f"Sent {total} part{'s' if total != 1 else ''} to {restock.van.name}.", "success")
+            return redirect(url_for("inventory.restocks"))
+    store = warehouse()
+    return render_template(
+        "inventory/restock.html",
+        restock=restock,
+        form=request.form,
+        on_hand={
+            level.part_id: level.quantity
+            for level in (queries.levels_at(store.id) if store else [])
+        },
+    ), status
+
+
+def _whole_or_minus(value: str | None) -> int:
+    """A typed quantity; anything that is not a whole number reads as -1 (refused)."""
+    value = (value or "").strip()
+    if value == "":
+        return 0
+    return int(value) if value.isdigit() and len(value) < 7 else -1
+
+
+@bp.post("/stock/restock/<uuid:request_id>/cancel")
+@allow(OFFICE)
+def restock_cancel(request_id):
+    restock = require_request(request_id)
+    try:
+        with unit_of_work():
+            cancel_restock(restock, actor=current_user)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Cancelled {restock.reference}.", "success")
+    return redirect(url_for("inventory.restocks"))

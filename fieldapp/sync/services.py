@@ -20,6 +20,13 @@ from fieldapp.auth.models import User
 from fieldapp.equipment.services import claim_label, resolve_code
 from fieldapp.errors import Invalid, NotFound, ServiceError
 from fieldapp.extensions import db
+from fieldapp.inventory.restock import ask_for_restock, receive_restock, require_request
+from fieldapp.inventory.schemas import (
+    RestockReceiptSchema,
+    RestockRequestSchema,
+    StockOperationSchema,
+)
+from fieldapp.inventory.services import apply_stock_operation
 from fieldapp.jobs.models import Job
 from fieldapp.jobs.services import change_job_status, check_may_act_on, find_job
 from fieldapp.messages.services import mark_thread_read, post_message
@@ -172,6 +179,28 @@ def _sop_signoff(payload: dict, user: User) -> str:
     return "applied" if created else "duplicate"
 
 
+def _stock_movement(payload: dict, user: User) -> tuple[str, dict]:
+    """A receive, transfer, count, adjust or return, as POST /api/v1/stock/movements takes
+    it (a tech may count their own van). Its own id makes it once-only: the same operation
+    resent under another op id is a duplicate, a different one under the same id refused."""
+    applied = apply_stock_operation(StockOperationSchema().load(payload), user)
+    return ("duplicate" if applied.duplicate else "applied"), {"levels": applied.levels}
+
+
+def _restock_request(payload: dict, user: User) -> tuple[str, dict]:
+    """A tech asks for parts for their van (the request's own id makes it once-only)."""
+    request, again = ask_for_restock(RestockRequestSchema().load(payload), user)
+    return ("duplicate" if again else "applied"), {"reference": request.reference}
+
+
+def _restock_receive(payload: dict, user: User) -> str:
+    """The tech confirms what reached the van; a second confirmation changes nothing."""
+    data = RestockReceiptSchema().load(payload)
+    request = require_request(data["request"])
+    received = {line["sku"]: line["quantity"] for line in data["lines"]}
+    return "duplicate" if receive_restock(request, received, tech=user) else "applied"
+
+
 HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "visit.start": _visit_start,
     "visit.record": _visit_record,
@@ -183,6 +212,9 @@ HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "thread.read": _thread_read,
     "label.claim": _label_claim,
     "sop.signoff": _sop_signoff,
+    "stock.movement": _stock_movement,
+    "restock.request": _restock_request,
+    "restock.receive": _restock_receive,
 }
 
 

@@ -22,6 +22,9 @@ const LABELS = {
   "message.post": (p) => `Message on ${p.job}: ${p.body}`,
   "label.claim": (p) => `Label ${p.token} linked to a plotter`,
   "sop.signoff": (p) => `Signed off ${p.sop}, version ${p.version}`,
+  "restock.request": (p) => `Van restock: ${p.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}`,
+  "restock.receive": (p) => `Van restock received: ${p.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", ")}`,
+  "stock.movement": (p) => `Stock ${p.kind}: ${p.quantity} × ${p.sku}`,
 };
 
 function describe(op) {

@@ -97,6 +97,14 @@ ACCESS = {
     "/stock/reorder": (LOGIN, DENIED, OK, OK),
     "/stock/move/{kind}": (LOGIN, DENIED, OK, OK),
     "/stock/locations/{location}": (LOGIN, DENIED, OK, OK),
+    "/stock/restock": (LOGIN, DENIED, OK, OK),
+    "/stock/restock/{restock}": (LOGIN, DENIED, OK, OK),
+    "/api/v1/parts": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/parts/{sku}": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/locations": (UNAUTHORIZED, OK, OK, OK),
+    "/api/v1/stock": (UNAUTHORIZED, 422, 422, 422),  # which location is required
+    "/api/v1/stock/reorder": (UNAUTHORIZED, DENIED, OK, OK),
+    "/api/v1/restock-requests": (UNAUTHORIZED, OK, OK, OK),  # a tech gets their own
 }
 
 # Endpoints reached only by POST (checked in their own tests) or not a page at all.
@@ -148,9 +156,25 @@ def subjects(app):
         "job_number": job.number,
         "report": "owner-load",
         "sku": factories.make_part().sku,
+        "restock": _restock_request(user),
         "location": factories.make_location().id,
         "kind": "receive",
     }
+
+
+def _restock_request(tech):
+    import uuid
+
+    from fieldapp.extensions import db
+    from fieldapp.inventory.restock import ask_for_restock
+
+    factories.van_of(tech)
+    part = factories.make_part()
+    request, _ = ask_for_restock(
+        {"id": uuid.uuid4(), "lines": [{"sku": part.sku, "quantity": 1}]}, tech
+    )
+    db.session.commit()
+    return request.id
 
 
 @pytest.mark.parametrize("path", sorted(ACCESS))

@@ -19,6 +19,7 @@ from fieldapp.inventory.models import (
     StockMovement,
 )
 from tests import factories
+from tests.sql import count_queries
 
 
 @pytest.fixture
@@ -255,3 +256,29 @@ def test_a_tech_sees_their_van_with_what_it_should_hold(client, auth, store):
     assert "keep 2–4" in belt_row and "Low" in belt_row
     assert client.get("/parts").status_code == 403
     assert client.get("/stock/move/receive").status_code == 403
+
+
+def test_stock_pages_cost_the_same_whatever_the_ledger_holds(office, store):
+    """The catalogue, a part's page, the locations, the alert and reorder lists run as many
+    statements for 3 parts with a short ledger as for 30 with a long one."""
+    warehouse, van, belt, _ = store
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in ("/parts", f"/parts/{belt.sku}", "/stock", "/stock/alerts", "/stock/reorder"):
+            with count_queries() as statements:
+                assert office.get(path).status_code == 200
+            found[path] = len(statements)
+        return found
+
+    factories.set_limits(belt, van, 2)
+    before = counts()
+    for n in range(30):
+        part = factories.make_part(sku=f"MORE-{n:02d}", name=f"More {n:02d}")
+        part.compatible = [PartCompatibility(model=f"Model {n}")]
+        factories.set_limits(part, warehouse, 2)
+        factories.set_limits(part, van, 1)
+        factories.stock(part, warehouse, 1)
+    for _ in range(20):
+        factories.stock(belt, warehouse, 1)
+    assert counts() == before

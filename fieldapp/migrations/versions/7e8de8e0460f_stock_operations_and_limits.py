@@ -7,6 +7,7 @@ stock_levels.minimum/maximum: what each location should hold, replacing parts.re
 maximum; the warehouse gets a level for every part with a reorder point).
 stock_locations.parent_id (a shelf or bin inside the warehouse) and active (a van handed back).
 suppliers, and a part's supplier with their part number.
+restock_requests/restock_lines: a tech's request for van stock, picked and received.
 
 Revision ID: 7e8de8e0460f
 Revises: ff2acf1f8bbe
@@ -61,7 +62,9 @@ def upgrade():
     with op.batch_alter_table("stock_levels", schema=None) as batch_op:
         batch_op.add_column(sa.Column("minimum", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("maximum", sa.Integer(), server_default="0", nullable=False))
-        batch_op.create_check_constraint(op.f("ck_stock_levels_minimum_not_negative"), "minimum >= 0")
+        batch_op.create_check_constraint(
+            op.f("ck_stock_levels_minimum_not_negative"), "minimum >= 0"
+        )
         batch_op.create_check_constraint(
             op.f("ck_stock_levels_maximum_not_below_minimum"), "maximum >= minimum"
         )
@@ -87,7 +90,9 @@ def upgrade():
     with op.batch_alter_table("parts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("supplier_id", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("supplier_part_number", sa.String(length=40), server_default="", nullable=False)
+            sa.Column(
+                "supplier_part_number", sa.String(length=40), server_default="", nullable=False
+            )
         )
         batch_op.create_index(batch_op.f("ix_parts_supplier_id"), ["supplier_id"], unique=False)
         batch_op.create_foreign_key(
@@ -127,8 +132,76 @@ def upgrade():
             ["id"],
         )
 
+    # Restock requests from the vans, and their lines.
+    op.create_table(
+        "restock_requests",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("van_id", sa.Integer(), nullable=False),
+        sa.Column("tech_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("picked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("picked_by_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('open', 'picked', 'received', 'cancelled')",
+            name=op.f("ck_restock_requests_state_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["picked_by_id"], ["users.id"], name=op.f("fk_restock_requests_picked_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tech_id"], ["users.id"], name=op.f("fk_restock_requests_tech_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["van_id"],
+            ["stock_locations.id"],
+            name=op.f("fk_restock_requests_van_id_stock_locations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restock_requests")),
+    )
+    with op.batch_alter_table("restock_requests", schema=None) as batch_op:
+        batch_op.create_index("ix_restock_requests_state", ["state"], unique=False)
+        batch_op.create_index(batch_op.f("ix_restock_requests_van_id"), ["van_id"], unique=False)
+
+    op.create_table(
+        "restock_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Uuid(), nullable=False),
+        sa.Column("part_id", sa.Integer(), nullable=False),
+        sa.Column("asked", sa.Integer(), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=True),
+        sa.Column("received", sa.Integer(), nullable=True),
+        sa.CheckConstraint("asked > 0", name=op.f("ck_restock_lines_asked_positive")),
+        sa.CheckConstraint(
+            "received IS NULL OR received >= 0", name=op.f("ck_restock_lines_received_not_negative")
+        ),
+        sa.CheckConstraint(
+            "sent IS NULL OR sent >= 0", name=op.f("ck_restock_lines_sent_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["part_id"], ["parts.id"], name=op.f("fk_restock_lines_part_id_parts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["restock_requests.id"],
+            name=op.f("fk_restock_lines_request_id_restock_requests"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restock_lines")),
+        sa.UniqueConstraint(
+            "request_id", "part_id", name=op.f("uq_restock_lines_request_id_part_id")
+        ),
+    )
+    with op.batch_alter_table("restock_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_restock_lines_request_id"), ["request_id"], unique=False
+        )
+
 
 def downgrade():
+    op.drop_table("restock_lines")
+    op.drop_table("restock_requests")
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_stock_movements_operation_id_stock_operations"), type_="foreignkey"
