@@ -154,9 +154,10 @@ def test_the_last_release_upgrades_with_its_data(empty_database_url, tmp_path):
 # The first rows of the last release as today's schema holds them.
 HEAD_ROWS = [
     LAST_RELEASE_ROWS[0],
-    LAST_RELEASE_ROWS[1].replace(" reorder_point,", "").replace(" 5, true", " true").replace(
-        " 1, true", " true"
-    ),
+    LAST_RELEASE_ROWS[1]
+    .replace(" reorder_point,", "")
+    .replace(" 5, true", " true")
+    .replace(" 1, true", " true"),
     LAST_RELEASE_ROWS[2],
 ]
 

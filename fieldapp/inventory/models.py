@@ -278,3 +278,62 @@ class RestockLine(db.Model):
 
     request: Mapped[RestockRequest] = relationship(back_populates="lines")
     part: Mapped[Part] = relationship()
+
+
+ORDER_STATES = ("draft", "ordered", "partly_received", "received", "cancelled")
+
+
+class PurchaseOrder(db.Model):
+    """Parts ordered from one supplier: draft, ordered, partly received, received (or
+    cancelled). Receiving a line writes a receive movement into its location."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (one_of("state", ORDER_STATES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    note: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    supplier: Mapped[Supplier] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.id"
+    )
+
+    @property
+    def number(self) -> str:
+        return f"PO-{self.id:05d}"
+
+    @property
+    def total_cents(self) -> int:
+        return sum(line.quantity * line.unit_cost_cents for line in self.lines)
+
+
+class PurchaseOrderLine(db.Model):
+    __tablename__ = "purchase_order_lines"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("received >= 0 AND received <= quantity", name="received_in_range"),
+        sa.CheckConstraint("unit_cost_cents >= 0", name="cost_not_negative"),
+        sa.UniqueConstraint("order_id", "part_id", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("purchase_orders.id"), index=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"))
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_locations.id"))
+    quantity: Mapped[int]
+    unit_cost_cents: Mapped[int] = mapped_column(default=0)
+    received: Mapped[int] = mapped_column(default=0)
+
+    order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
+    part: Mapped[Part] = relationship()
+    location: Mapped[StockLocation] = relationship()
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.received

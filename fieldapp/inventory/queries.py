@@ -18,6 +18,7 @@ from fieldapp.inventory.models import (
     SKU_MAX,
     Part,
     PartCompatibility,
+    PurchaseOrder,
     RestockLine,
     RestockRequest,
     StockLevel,
@@ -457,3 +458,21 @@ def restock_suggestion(levels: list[StockLevel]) -> list[tuple[StockLevel, int]]
         for level in levels
         if level.minimum > 0 and level.quantity < level.minimum and level.part.active
     ]
+
+
+def purchase_orders(limit: int = 200) -> list[PurchaseOrder]:
+    """Orders still open first (drafts, ordered, partly received), then the latest closed."""
+    return list(
+        db.session.scalars(
+            sa.select(PurchaseOrder)
+            .options(
+                selectinload(PurchaseOrder.supplier),
+                selectinload(PurchaseOrder.lines),
+            )
+            .order_by(
+                PurchaseOrder.state.in_(("received", "cancelled")),
+                PurchaseOrder.id.desc(),
+            )
+            .limit(limit)
+        )
+    )

@@ -290,3 +290,18 @@ class RestockOutSchema(Schema):
     received_at = fields.AwareDateTime(allow_none=True)
     short = fields.Boolean()
     lines = fields.List(fields.Nested(RestockLineOutSchema))
+
+
+class SupplierSchema(Schema):
+    name = Text(120, min_length=1, required=True)
+    contact = Text(120, load_default="")
+    email = Text(
+        254,
+        load_default="",
+        validate=validate.Regexp(
+            r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            error="Enter an email address such as orders@example.com.",
+        ),
+    )
+    phone = Text(40, load_default="")
+    lead_time_days = Whole(0, 365, load_default=7)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
 
 from fieldapp.auth.access import OFFICE, TECH, allow
+from fieldapp.csvfile import csv_text
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
@@ -19,6 +20,16 @@ from fieldapp.inventory.models import (
     OPERATION_KINDS,
     PART_CATEGORIES,
     StockLocation,
+    Supplier,
+)
+from fieldapp.inventory.purchasing import (
+    cancel_order,
+    draft_orders_from_reorder,
+    mark_ordered,
+    receive_order,
+    require_order,
+    save_supplier,
+    set_line_quantities,
 )
 from fieldapp.inventory.restock import (
     ask_for_restock,
@@ -35,6 +46,7 @@ from fieldapp.inventory.schemas import (
     RestockReceiptSchema,
     RestockRequestSchema,
     StockOperationSchema,
+    SupplierSchema,
     cents_from_text,
     form_values,
 )
@@ -523,3 +535,164 @@ def restock_cancel(request_id):
     else:
         flash(f"Cancelled {restock.reference}.", "success")
     return redirect(url_for("inventory.restocks"))
+
+
+# -- Suppliers and purchase orders -------------------------------------------------------------
+
+
+@bp.route("/stock/suppliers", methods=["GET", "POST"])
+@allow(OFFICE)
+def suppliers():
+    return _supplier_form(None)
+
+
+@bp.route("/stock/suppliers/<int:supplier_id>", methods=["GET", "POST"])
+@allow(OFFICE)
+def supplier_edit(supplier_id: int):
+    return _supplier_form(db.get_or_404(Supplier, supplier_id))
+
+
+def _supplier_form(supplier):
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = form_values(request.form, ("name", "contact", "email", "phone", "lead_time_days"))
+        values.setdefault("name", "")
+        try:
+            data = SupplierSchema().load(values)
+            with unit_of_work():
+                saved = save_supplier(data, supplier)
+        except ValidationError as exc:
+            errors, status = flat_messages(exc.messages), 422
+            flash("Some fields need attention.", "error")
+        except ServiceError as exc:
+            errors, status = exc.fields, exc.status
+            flash(exc.message, "error")
+        else:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("inventory.suppliers"))
+    page = render_template(
+        "inventory/suppliers.html",
+        supplier=supplier,
+        suppliers=queries.suppliers(),
+        form=request.form,
+        errors=errors,
+    )
+    return page, status
+
+
+@bp.get("/stock/orders")
+@allow(OFFICE)
+def orders():
+    return render_template("inventory/orders.html", orders=queries.purchase_orders())
+
+
+@bp.post("/stock/orders/from-reorder")
+@allow(OFFICE)
+def orders_from_reorder():
+    with unit_of_work():
+        drafts, skipped = draft_orders_from_reorder(actor=current_user)
+    if drafts:
+        numbers = ", ".join(order.number for order in drafts)
+        flash(f"Draft orders ready to check: {numbers}.", "success")
+    else:
+        flash("The warehouse is short of nothing a supplier sells: no order to draft.", "info")
+    if skipped:
+        names = ", ".join(sorted({part.name for part in skipped}))
+        flash(f"No supplier set, so not ordered: {names}.", "warning")
+    return redirect(url_for("inventory.orders"))
+
+
+@bp.get("/stock/orders/<int:order_id>")
+@allow(OFFICE)
+def order_detail(order_id: int):
+    order = require_order(order_id)
+    return render_template(
+        "inventory/order.html",
+        order=order,
+        delivery_id=uuid.uuid4(),
+        form=request.form,
+        printing=request.args.get("print") == "1",
+    )
+
+
+@bp.get("/stock/orders/<int:order_id>.csv")
+@allow(OFFICE)
+def order_csv(order_id: int):
+    order = require_order(order_id)
+    rows = [
+        ("sku", "supplier_part_number", "name", "deliver_to", "quantity", "unit_cost", "received")
+    ]
+    rows += [
+        (
+            line.part.sku,
+            line.part.supplier_part_number,
+            line.part.name,
+            line.location.name,
+            line.quantity,
+            f"{line.unit_cost_cents / 100:.2f}",
+            line.received,
+        )
+        for line in order.lines
+    ]
+    return Response(
+        csv_text(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{order.number}.csv"'},
+    )
+
+
+@bp.post("/stock/orders/<int:order_id>/<action>")
+@allow(OFFICE)
+def order_action(order_id: int, action: str):
+    """Change a draft's quantities, send it, cancel it, or record a delivery."""
+    order = require_order(order_id)
+    form = request.form
+    try:
+        with unit_of_work():
+            if action == "lines":
+                set_line_quantities(
+                    order,
+                    {
+                        line.id: _whole_or_minus(form.get(f"quantity-{line.id}"))
+                        for line in order.lines
+                        if form.get(f"quantity-{line.id}", "").strip()
+                    },
+                )
+                message = f"Saved {order.number}."
+            elif action == "ordered":
+                mark_ordered(order, actor=current_user)
+                message = f"{order.number} is ordered from {order.supplier.name}."
+            elif action == "cancel":
+                cancel_order(order, actor=current_user)
+                message = f"Cancelled {order.number}."
+            elif action == "receive":
+                delivery = _uuid(form.get("delivery"))
+                received = receive_order(
+                    order,
+                    {
+                        line.id: _whole_or_minus(form.get(f"received-{line.id}"))
+                        for line in order.lines
+                    },
+                    delivery_id=delivery,
+                    actor=current_user,
+                )
+                message = (
+                    f"Received {received} part{'s' if received != 1 else ''} on {order.number}."
+                    if received
+                    else "Nothing new was recorded (this delivery was recorded already, or "
+                    "every quantity was 0)."
+                )
+            else:
+                abort(404)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("inventory.order_detail", order_id=order.id))
+
+
+def _uuid(value: str | None) -> uuid.UUID:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return uuid.uuid4()

@@ -99,6 +99,11 @@ ACCESS = {
     "/stock/locations/{location}": (LOGIN, DENIED, OK, OK),
     "/stock/restock": (LOGIN, DENIED, OK, OK),
     "/stock/restock/{restock}": (LOGIN, DENIED, OK, OK),
+    "/stock/orders": (LOGIN, DENIED, OK, OK),
+    "/stock/orders/{order}": (LOGIN, DENIED, OK, OK),
+    "/stock/orders/{order}.csv": (LOGIN, DENIED, OK, OK),
+    "/stock/suppliers": (LOGIN, DENIED, OK, OK),
+    "/stock/suppliers/{supplier}": (LOGIN, DENIED, OK, OK),
     "/api/v1/parts": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/parts/{sku}": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/locations": (UNAUTHORIZED, OK, OK, OK),
@@ -157,9 +162,21 @@ def subjects(app):
         "report": "owner-load",
         "sku": factories.make_part().sku,
         "restock": _restock_request(user),
+        **_purchase_order(),
         "location": factories.make_location().id,
         "kind": "receive",
     }
+
+
+def _purchase_order():
+    from fieldapp.extensions import db
+    from fieldapp.inventory.models import PurchaseOrder, Supplier
+
+    supplier = Supplier(name="Northline Imaging Parts")
+    order = PurchaseOrder(supplier=supplier)
+    db.session.add(order)
+    db.session.commit()
+    return {"order": order.id, "supplier": supplier.id}
 
 
 def _restock_request(tech):

@@ -12,12 +12,12 @@ from playwright.sync_api import expect
 
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
-from fieldapp.inventory.models import RestockRequest
+from fieldapp.inventory.models import RestockRequest, Supplier
 from fieldapp.inventory.services import van_of
 from tests import factories
 from tests.e2e.browser import sign_in
 from tests.e2e.phone import level
-from tests.e2e.test_accessibility import check_page
+from tests.e2e.test_accessibility import AXE, check_page
 
 DESKTOP = {"width": 1280, "height": 900}
 SYNC_TIMEOUT = 30_000
@@ -105,4 +105,39 @@ def test_a_new_tech_restocks_the_van_offline_and_confirms_receipt(live_server, b
     )
     db.session.rollback()
     assert restocks()[0].state == "received" and level(belt, van) == 2
+    office.close()
+
+
+def test_the_reorder_list_becomes_an_order_received_in_two_deliveries(live_server, browser):
+    factories.make_user("office", name="Maria Chen", email="maria@example.com")
+    warehouse = factories.make_location("warehouse", name="Warehouse")
+    supplier = Supplier(name="Northline Imaging Parts")
+    db.session.add(supplier)
+    db.session.commit()
+    head = factories.make_part(sku="F9J81A", name="HP 729 printhead", unit_cost_cents=22500)
+    head.supplier = supplier
+    db.session.commit()
+    factories.set_limits(head, warehouse, 2, 4)
+
+    office = browser.new_context(viewport=DESKTOP)
+    desk = office.new_page()
+    sign_in(desk, live_server.url, "maria@example.com", factories.PASSWORD)
+    desk.goto(f"{live_server.url}/stock/reorder")
+    row = desk.locator(f'[data-reorder] tr[data-sku="{head.sku}"]')
+    expect(row).to_contain_text("Warehouse")
+    expect(row.locator("strong").last).to_have_text("4")
+    desk.get_by_role("button", name="Draft purchase orders").click()
+    expect(desk.locator(".flash-success")).to_contain_text("Draft orders ready to check: PO-00001")
+    desk.get_by_role("link", name="PO-00001").click()
+    desk.get_by_role("button", name="Mark as ordered").click()
+    expect(desk.locator(".flash-success")).to_contain_text("PO-00001 is ordered from Northline")
+
+    for arrived, state, on_hand in ((3, "Partly received", 3), (1, "Received", 4)):
+        desk.get_by_label("Received now of HP 729 printhead").fill(str(arrived))
+        desk.get_by_role("button", name="Record this delivery").click()
+        expect(desk.locator(".flash-success")).to_contain_text(f"Received {arrived} part")
+        expect(desk.locator(".subtitle .badge")).to_have_text(state)
+        assert level(head, warehouse) == on_hand
+    # An office page: axe-core's rules (the phone's text and target sizes are for tech pages).
+    assert [v["id"] for v in AXE.run(desk).response["violations"]] == []
     office.close()

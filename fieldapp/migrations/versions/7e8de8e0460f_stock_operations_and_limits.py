@@ -8,6 +8,7 @@ maximum; the warehouse gets a level for every part with a reorder point).
 stock_locations.parent_id (a shelf or bin inside the warehouse) and active (a van handed back).
 suppliers, and a part's supplier with their part number.
 restock_requests/restock_lines: a tech's request for van stock, picked and received.
+purchase_orders/purchase_order_lines: parts ordered from a supplier, received line by line.
 
 Revision ID: 7e8de8e0460f
 Revises: ff2acf1f8bbe
@@ -198,8 +199,80 @@ def upgrade():
             batch_op.f("ix_restock_lines_request_id"), ["request_id"], unique=False
         )
 
+    # Purchase orders and their lines.
+    op.create_table(
+        "purchase_orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("note", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("ordered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('draft', 'ordered', 'partly_received', 'received', 'cancelled')",
+            name=op.f("ck_purchase_orders_state_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_purchase_orders_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_purchase_orders_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_orders")),
+    )
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_orders_supplier_id"), ["supplier_id"], unique=False
+        )
+
+    op.create_table(
+        "purchase_order_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("part_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_cost_cents", sa.Integer(), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_purchase_order_lines_quantity_positive")),
+        sa.CheckConstraint(
+            "received >= 0 AND received <= quantity",
+            name=op.f("ck_purchase_order_lines_received_in_range"),
+        ),
+        sa.CheckConstraint(
+            "unit_cost_cents >= 0", name=op.f("ck_purchase_order_lines_cost_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["stock_locations.id"],
+            name=op.f("fk_purchase_order_lines_location_id_stock_locations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["purchase_orders.id"],
+            name=op.f("fk_purchase_order_lines_order_id_purchase_orders"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["part_id"], ["parts.id"], name=op.f("fk_purchase_order_lines_part_id_parts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_lines")),
+        sa.UniqueConstraint(
+            "order_id",
+            "part_id",
+            "location_id",
+            name=op.f("uq_purchase_order_lines_order_id_part_id_location_id"),
+        ),
+    )
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_lines_order_id"), ["order_id"], unique=False
+        )
+
 
 def downgrade():
+    op.drop_table("purchase_order_lines")
+    op.drop_table("purchase_orders")
     op.drop_table("restock_lines")
     op.drop_table("restock_requests")
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:
