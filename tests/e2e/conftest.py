@@ -7,10 +7,16 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.browser import CHROMIUM, PHONE, launch_options
 from tests.e2e.phone import Phone, make_day
 from tests.live import LiveServer
+
+# A condition a test waits for may take a while on a loaded machine (CI shares two cores with
+# Chromium, the server and the test): wait up to 20 s, not Playwright's 5 s. A passing test
+# waits no longer than before; only a real failure takes longer to report.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,7 +52,7 @@ def browser(playwright_driver):
 def context(browser):
     """A fresh phone-sized browser context (its own cookies, storage and service workers)."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     yield context
     context.close()
 

@@ -40,7 +40,7 @@ class Phone:
             has_touch=True,
             permissions=["camera"],
         )
-        self.context.set_default_timeout(15_000)
+        self.context.set_default_timeout(20_000)
         if offline:
             self.context.set_offline(True)
         self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
