@@ -95,9 +95,12 @@ def ensure_large_database(app, scale: float = 1.0) -> dict:
 
 
 def match_app_indexes() -> None:
-    """Give a kept database the indexes of the app's schema as it is now: create the ones it
-    gained since the database was built, drop the ones it replaced, refresh the statistics."""
+    """Give a kept database the tables and indexes of the app's schema as it is now: create
+    the tables and indexes it gained since the database was built, drop the indexes it
+    replaced, refresh the statistics. (A kept database missing a column is built again by
+    deleting it.)"""
     db.session.close()  # its open read would block DROP INDEX on PostgreSQL
+    db.metadata.create_all(db.engine)  # only the tables that are missing
     with db.engine.begin() as connection:
         inspector = sa.inspect(connection)
         changed = False

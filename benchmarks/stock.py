@@ -42,7 +42,7 @@ def pages(sku: str) -> list[tuple[str, str]]:
     return [
         ("reorder list", "/stock/reorder"),
         ("busiest part's page", f"/parts/{sku}"),
-        ("its movements, page 50", f"/parts/{sku}?page=50"),
+        ("its movements, page 10", f"/parts/{sku}?page=10"),
         ("catalogue", "/parts"),
         ("catalogue, low only", "/parts?low=1"),
         ("locations with value", "/stock"),

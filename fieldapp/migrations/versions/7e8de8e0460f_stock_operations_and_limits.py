@@ -5,6 +5,7 @@ stock_operations: one receive, transfer, count, adjust or return under its clien
 stock_levels.minimum/maximum: what each location should hold, replacing parts.reorder_point
 (every existing level takes the part's reorder point as its minimum and twice it as its
 maximum; the warehouse gets a level for every part with a reorder point).
+stock_movements.(part_id, at) indexed: a part's ledger newest first.
 stock_locations.parent_id (a shelf or bin inside the warehouse) and active (a van handed back).
 suppliers, and a part's supplier with their part number.
 restock_requests/restock_lines: a tech's request for van stock, picked and received.
@@ -123,6 +124,7 @@ def upgrade():
 
     with op.batch_alter_table("stock_movements", schema=None) as batch_op:
         batch_op.add_column(sa.Column("operation_id", sa.Uuid(), nullable=True))
+        batch_op.create_index("ix_stock_movements_part_id_at", ["part_id", "at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_stock_movements_operation_id"), ["operation_id"], unique=False
         )
@@ -280,6 +282,7 @@ def downgrade():
             batch_op.f("fk_stock_movements_operation_id_stock_operations"), type_="foreignkey"
         )
         batch_op.drop_index(batch_op.f("ix_stock_movements_operation_id"))
+        batch_op.drop_index("ix_stock_movements_part_id_at")
         batch_op.drop_column("operation_id")
 
     op.execute("DELETE FROM stock_locations WHERE kind = 'bin'")
