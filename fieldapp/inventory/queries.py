@@ -154,7 +154,14 @@ def find_parts(
     if category:
         query = query.where(Part.category == category)
     if low:
-        query = query.where(sa.exists().where(StockLevel.part_id == Part.id, below_minimum()))
+        query = query.where(
+            sa.exists().where(
+                StockLevel.part_id == Part.id,
+                StockLocation.id == StockLevel.location_id,
+                StockLocation.active,
+                below_minimum(),
+            )
+        )
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     ids = [part.id for part in result.items]
     totals = (

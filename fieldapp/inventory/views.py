@@ -14,6 +14,7 @@ from fieldapp.csvfile import csv_text
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
+from fieldapp.form_values import cents_from_text, optional_id, typed_values
 from fieldapp.inventory import queries
 from fieldapp.inventory.models import (
     ADJUST_REASONS,
@@ -47,8 +48,6 @@ from fieldapp.inventory.schemas import (
     RestockRequestSchema,
     StockOperationSchema,
     SupplierSchema,
-    cents_from_text,
-    form_values,
 )
 from fieldapp.inventory.services import (
     apply_stock_operation,
@@ -105,11 +104,11 @@ def ask_restock():
     form = request.form
     lines = [
         {"sku": key[len("qty-") :], "quantity": value}
-        for key, value in form_values(form, tuple(k for k in form if k.startswith("qty-"))).items()
+        for key, value in typed_values(form, tuple(k for k in form if k.startswith("qty-"))).items()
         if value != 0
     ]
     if form.get("extra-sku", "").strip():
-        extra = form_values(form, ("extra-sku", "extra-qty"))
+        extra = typed_values(form, ("extra-sku", "extra-qty"))
         lines.append({"sku": extra["extra-sku"], "quantity": extra.get("extra-qty", 0)})
     try:
         data = RestockRequestSchema().load(
@@ -137,7 +136,7 @@ def confirm_restock(request_id):
     form = request.form
     lines = [
         {"sku": key[len("got-") :], "quantity": value}
-        for key, value in form_values(form, tuple(k for k in form if k.startswith("got-"))).items()
+        for key, value in typed_values(form, tuple(k for k in form if k.startswith("got-"))).items()
     ]
     try:
         data = RestockReceiptSchema().load({"request": str(request_id), "lines": lines})
@@ -177,7 +176,7 @@ def _part_form(part=None):
     form = request.form
     errors, status = {}, 200
     if request.method == "POST":
-        values = form_values(
+        values = typed_values(
             form,
             (
                 "sku",
@@ -248,8 +247,7 @@ def part_detail(sku: str):
     part = queries.part_with_details(sku)
     if part is None:
         abort(404)
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 10_000 else 1
+    page_number = optional_id(request.args.get("page")) or 1
     levels = queries.levels_of(part.id)
     return render_template(
         "inventory/part.html",
@@ -284,8 +282,8 @@ def part_limits(sku: str):
     """Minimum and maximum at one location (the part page's rows)."""
     part = get_part(sku)
     try:
-        location = location_by_id(_whole(request.form.get("location")), "location")
-        limits = LimitsSchema().load(form_values(request.form, ("minimum", "maximum")))
+        location = location_by_id(optional_id(request.form.get("location")) or 0, "location")
+        limits = LimitsSchema().load(typed_values(request.form, ("minimum", "maximum")))
         with unit_of_work():
             set_limits(part, location, limits["minimum"], limits["maximum"])
     except ValidationError as exc:
@@ -298,11 +296,6 @@ def part_limits(sku: str):
             "success",
         )
     return redirect(url_for("inventory.part_detail", sku=part.sku) + "#levels")
-
-
-def _whole(value: str | None) -> int:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
 # -- Stock: locations, movements, alerts, reorder ----------------------------------------------
@@ -326,7 +319,7 @@ def stock():
 @bp.get("/stock/alerts")
 @allow(OFFICE)
 def alerts():
-    page_number = _whole(request.args.get("page")) or 1
+    page_number = optional_id(request.args.get("page")) or 1
     per_page = 50
     rows, total, negative = queries.stock_alerts(page_number, per_page)
     pages = max(1, -(-total // per_page))
@@ -373,7 +366,7 @@ def move(kind: str):
     form = request.form if request.method == "POST" else request.args
     errors, status = {}, 200
     if request.method == "POST":
-        values = form_values(form, ("id", "sku", "quantity", "from", "to", "reason"))
+        values = typed_values(form, ("id", "sku", "quantity", "from", "to", "reason"))
         values["kind"] = kind
         if form.get("unit_cost", "").strip():
             values["unit_cost_cents"] = cents_from_text(form["unit_cost"])
@@ -555,7 +548,7 @@ def supplier_edit(supplier_id: int):
 def _supplier_form(supplier):
     errors, status = {}, 200
     if request.method == "POST":
-        values = form_values(request.form, ("name", "contact", "email", "phone", "lead_time_days"))
+        values = typed_values(request.form, ("name", "contact", "email", "phone", "lead_time_days"))
         values.setdefault("name", "")
         try:
             data = SupplierSchema().load(values)

@@ -8,8 +8,10 @@ from markupsafe import escape
 
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
+from fieldapp.inventory import vans
 from fieldapp.inventory.models import StockLevel, StockLocation, StockMovement
 from fieldapp.inventory.services import van_of
+from fieldapp.unit_of_work import unit_of_work
 from tests import factories
 
 
@@ -134,3 +136,20 @@ def test_handing_back_to_the_van_itself_is_refused_and_changes_nothing(client, a
         )
         == 2
     )
+
+
+def test_a_van_handed_back_raises_no_alert(client, auth):
+    """Its minimums stay with its history, but an empty van out of use is short of nothing."""
+    auth.login("office")
+    factories.make_location("warehouse", name="Warehouse")
+    sam = factories.make_user("tech", name="Sam Okafor")
+    van = factories.van_of(sam)
+    belt = factories.make_part(name="Carriage belt")
+    factories.set_limits(belt, van, 2)
+    assert "Carriage belt" in client.get("/parts?low=1").get_data(as_text=True)
+    with unit_of_work():
+        vans.hand_back_van(sam, None, actor_id=None)
+    assert "Carriage belt" not in client.get("/parts?low=1").get_data(as_text=True)
+    assert "Carriage belt" not in client.get("/stock/alerts").get_data(as_text=True)
+    assert "Carriage belt" not in client.get("/stock/reorder").get_data(as_text=True)
+    assert client.get(f"/api/v1/parts/{belt.sku}").json["low"] is False
