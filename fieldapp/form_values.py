@@ -6,22 +6,27 @@ import re
 
 from fieldapp.wire import INT32_MAX
 
+# ASCII digits only: "²".isdigit() is true, but int("²") fails.
+_DIGITS = re.compile(r"[0-9]{1,10}")
+_WHOLE = re.compile(r"-?[0-9]{1,12}")
+
 
 def optional_id(value: str | None) -> int | None:
     """A positive id chosen in a form (anything else: nothing chosen)."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) <= INT32_MAX else None
+    return int(value) if _DIGITS.fullmatch(value) and 0 < int(value) <= INT32_MAX else None
 
 
-def typed_values(form, names: tuple[str, ...]) -> dict:
-    """An HTML form's fields as the wire has them: whole numbers as numbers (anything else
-    stays text, and the schema says what is wrong with it), empty fields left out."""
+def typed_values(form, names: tuple[str, ...], numbers: tuple[str, ...] = ()) -> dict:
+    """An HTML form's fields as the wire has them, empty fields left out: those named in
+    numbers as whole numbers when they are (anything else stays text, and the schema says
+    what is wrong with it); every other field as text, digits or not (a SKU "10045")."""
     values: dict = {}
     for name in names:
         value = (form.get(name) or "").strip()
         if value == "":
             continue
-        values[name] = int(value) if re.fullmatch(r"-?\d{1,12}", value) else value
+        values[name] = int(value) if name in numbers and _WHOLE.fullmatch(value) else value
     return values
 
 

@@ -145,8 +145,8 @@ def test_the_last_release_upgrades_with_its_data(empty_database_url, tmp_path):
             meter = connection.exec_driver_sql("SELECT id FROM sop_steps WHERE meter").all()
             if connection.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-        # The reorder point became each level's minimum (and twice it the maximum).
-        assert [tuple(row) for row in levels] == [(1, 12, 5, 10), (2, 3, 1, 2)]
+        # Low at or below the reorder point R became low below the minimum R + 1 (maximum 2R).
+        assert [tuple(row) for row in levels] == [(1, 12, 6, 10), (2, 3, 2, 2)]
         assert consumable == ["CON-IPA-WIPES"] and [tuple(row) for row in meter] == [(2,)]
         db.engine.dispose()
 

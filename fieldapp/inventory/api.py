@@ -85,11 +85,14 @@ def list_parts():
 @documented("One part with its stock", response=PartDetailSchema, tag="parts")
 def part_detail(sku: str):
     """A part by its SKU, with the plotter models it fits, its supplier, and its level at
-    every location in use (and at any other that still holds some)."""
+    every location in use (and at any other that still holds some); a tech sees the
+    warehouse, its bins and their own van, not the other vans (on_hand and low are the
+    company's totals either way)."""
     part = part_with_details(sku)
     if part is None:
         raise NotFound(f"There is no part with the number {sku[:SKU_MAX]}.")
-    found = levels_of(part.id)
+    every = levels_of(part.id)
+    found = [(location, level) for location, level in every if _may_see(location)]
     levels = [
         {
             "location_id": location.id,
@@ -101,7 +104,8 @@ def part_detail(sku: str):
         }
         for location, level in found
     ]
-    in_use = [level for location, level in found if location.active and level is not None]
+    # The totals are the company's (on hand anywhere, short anywhere), whoever asks.
+    in_use = [level for location, level in every if location.active and level is not None]
     body = {
         **_summary(
             part,
@@ -121,8 +125,17 @@ def part_detail(sku: str):
 @documented("Stock locations", response=LocationSchema(many=True), tag="parts")
 def list_locations():
     """The locations in use: the warehouse, its bins (parent_id the warehouse) and the vans
-    (tech_id the tech who drives it)."""
-    return jsonify(LocationSchema(many=True).dump(active_locations()))
+    (tech_id the tech who drives it); a tech gets their own van and no other."""
+    return jsonify(
+        LocationSchema(many=True).dump(
+            [location for location in active_locations() if _may_see(location)]
+        )
+    )
+
+
+def _may_see(location: StockLocation) -> bool:
+    """The office sees every location; a tech every one but the other techs' vans."""
+    return current_user.is_office or location.kind != "van" or location.tech_id == current_user.id
 
 
 def _location(location_id: int) -> StockLocation:

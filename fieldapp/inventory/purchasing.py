@@ -173,6 +173,7 @@ def receive_order(
     """Record a delivery: quantities by line id, each at most what is still outstanding. Each
     line's receipt is a receive movement whose id derives from the delivery form's id, so
     sending one delivery twice records it once. Returns how many parts were received now."""
+    db.session.refresh(order, with_for_update=True)  # two deliveries at once: one after the other
     if order.state not in ("ordered", "partly_received"):
         raise Invalid(f"{order.number} is {order.state.replace('_', ' ')}: nothing to receive.")
     operation_ids = {line.id: uuid.uuid5(delivery_id, str(line.id)) for line in order.lines}

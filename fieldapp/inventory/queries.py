@@ -286,7 +286,11 @@ def locations_with_value(include_inactive: bool = False) -> list[LocationRow]:
             ),
             sa.func.sum(
                 sa.case(
-                    (StockLevel.quantity > 0, StockLevel.quantity * Part.unit_cost_cents), else_=0
+                    (
+                        StockLevel.quantity > 0,
+                        sa.cast(StockLevel.quantity, sa.BigInteger) * Part.unit_cost_cents,
+                    ),
+                    else_=0,
                 )
             ).label("value"),
             sa.func.sum(sa.case((below_minimum() & Part.active, 1), else_=0)).label("low"),

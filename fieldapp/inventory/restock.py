@@ -86,6 +86,9 @@ def require_request(request_id) -> RestockRequest:
 def pick_restock(request: RestockRequest, sent: dict[int, int], *, actor: User) -> int:
     """The office sends what it can: sent maps line ids to quantities (0 for none); each
     sent part moves from the warehouse into the van. Returns how many parts were sent."""
+    _lock(request)
+    if not request.van.active:
+        raise Invalid(f"{request.van.name} is no longer in use; cancel {request.reference}.")
     if request.state != "open":
         raise Invalid(f"{request.reference} was {request.state} already.")
     store = warehouse()
@@ -127,6 +130,7 @@ def receive_restock(request: RestockRequest, received: dict[str, int], *, tech: 
     receipt was recorded before (a replay changes nothing)."""
     if request.tech_id != tech.id:
         raise Invalid.field("request", "This restock is for another tech's van.")
+    _lock(request)
     if request.state == "received":
         return True
     if request.state != "picked":
@@ -172,6 +176,7 @@ def receive_restock(request: RestockRequest, received: dict[str, int], *, tech: 
 
 
 def cancel_restock(request: RestockRequest, *, actor: User) -> None:
+    _lock(request)
     if request.state != "open":
         raise Invalid(f"{request.reference} was {request.state} already.")
     if not actor.is_office and request.tech_id != actor.id:
@@ -184,3 +189,27 @@ def cancel_restock(request: RestockRequest, *, actor: User) -> None:
         f"{actor.name} cancelled {request.reference}",
         actor_id=actor.id,
     )
+
+
+def _lock(request: RestockRequest) -> None:
+    """Read the request again under a row lock (PostgreSQL; SQLite has one writer anyway):
+    two clicks on Send, or the form and the phone at once, act on it one after the other,
+    and the second finds it picked."""
+    db.session.refresh(request, with_for_update=True)
+
+
+def cancel_open_requests(van_id: int, *, actor_id: int | None) -> None:
+    """A van handed back gets nothing more: its open requests are cancelled."""
+    for request in db.session.scalars(
+        sa.select(RestockRequest).where(
+            RestockRequest.van_id == van_id, RestockRequest.state == "open"
+        )
+    ):
+        request.state = "cancelled"
+        record_event(
+            "restock.cancelled",
+            "restock",
+            request.reference,
+            f"{request.reference} cancelled: {request.van.name} was handed back",
+            actor_id=actor_id,
+        )

@@ -14,6 +14,7 @@ from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.inventory.models import LOCATION_NAME_MAX, StockLocation
 from fieldapp.inventory.queries import levels_at
+from fieldapp.inventory.restock import cancel_open_requests
 from fieldapp.inventory.services import (
     location_by_id,
     record_movement,
@@ -82,6 +83,7 @@ def hand_back_van(user: User, stock_to: StockLocation | None, *, actor_id: int |
                 actor_id=actor_id,
                 reason=f"{user.name}'s van handed back",
             )
+    cancel_open_requests(van.id, actor_id=actor_id)
     van.active = False
 
 

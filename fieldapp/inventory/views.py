@@ -3,6 +3,7 @@ alert list and the reorder list."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from fieldapp.inventory.models import (
     ADJUST_REASONS,
     OPERATION_KINDS,
     PART_CATEGORIES,
+    QUANTITY_MAX,
     StockLocation,
     Supplier,
 )
@@ -102,13 +104,14 @@ def my_van():
 def ask_restock():
     """Without JavaScript (the phone's outbox sends the same document as a sync op)."""
     form = request.form
+    asked = tuple(k for k in form if k.startswith("qty-"))
     lines = [
         {"sku": key[len("qty-") :], "quantity": value}
-        for key, value in typed_values(form, tuple(k for k in form if k.startswith("qty-"))).items()
+        for key, value in typed_values(form, asked, numbers=asked).items()
         if value != 0
     ]
     if form.get("extra-sku", "").strip():
-        extra = typed_values(form, ("extra-sku", "extra-qty"))
+        extra = typed_values(form, ("extra-sku", "extra-qty"), numbers=("extra-qty",))
         lines.append({"sku": extra["extra-sku"], "quantity": extra.get("extra-qty", 0)})
     try:
         data = RestockRequestSchema().load(
@@ -134,9 +137,10 @@ def ask_restock():
 @allow(TECH)
 def confirm_restock(request_id):
     form = request.form
+    got = tuple(k for k in form if k.startswith("got-"))
     lines = [
         {"sku": key[len("got-") :], "quantity": value}
-        for key, value in typed_values(form, tuple(k for k in form if k.startswith("got-"))).items()
+        for key, value in typed_values(form, got, numbers=got).items()
     ]
     try:
         data = RestockReceiptSchema().load({"request": str(request_id), "lines": lines})
@@ -187,6 +191,7 @@ def _part_form(part=None):
                 "supplier_id",
                 "supplier_part_number",
             ),
+            numbers=("supplier_id",),
         )
         values["unit_cost_cents"] = cents_from_text(form.get("unit_cost", "") or "0")
         values["consumable"] = form.get("consumable") == "on"
@@ -283,7 +288,9 @@ def part_limits(sku: str):
     part = get_part(sku)
     try:
         location = location_by_id(optional_id(request.form.get("location")) or 0, "location")
-        limits = LimitsSchema().load(typed_values(request.form, ("minimum", "maximum")))
+        limits = LimitsSchema().load(
+            typed_values(request.form, ("minimum", "maximum"), numbers=("minimum", "maximum"))
+        )
         with unit_of_work():
             set_limits(part, location, limits["minimum"], limits["maximum"])
     except ValidationError as exc:
@@ -366,7 +373,11 @@ def move(kind: str):
     form = request.form if request.method == "POST" else request.args
     errors, status = {}, 200
     if request.method == "POST":
-        values = typed_values(form, ("id", "sku", "quantity", "from", "to", "reason"))
+        values = typed_values(
+            form,
+            ("id", "sku", "quantity", "from", "to", "reason"),
+            numbers=("quantity", "from", "to"),
+        )
         values["kind"] = kind
         if form.get("unit_cost", "").strip():
             values["unit_cost_cents"] = cents_from_text(form["unit_cost"])
@@ -509,11 +520,12 @@ def restock_detail(request_id):
 
 
 def _whole_or_minus(value: str | None) -> int:
-    """A typed quantity; anything that is not a whole number reads as -1 (refused)."""
+    """A typed quantity; anything that is not a whole number up to QUANTITY_MAX reads as -1
+    (refused with the field's message)."""
     value = (value or "").strip()
     if value == "":
         return 0
-    return int(value) if value.isdigit() and len(value) < 7 else -1
+    return int(value) if re.fullmatch(r"[0-9]{1,6}", value) and int(value) <= QUANTITY_MAX else -1
 
 
 @bp.post("/stock/restock/<uuid:request_id>/cancel")
@@ -548,7 +560,11 @@ def supplier_edit(supplier_id: int):
 def _supplier_form(supplier):
     errors, status = {}, 200
     if request.method == "POST":
-        values = typed_values(request.form, ("name", "contact", "email", "phone", "lead_time_days"))
+        values = typed_values(
+            request.form,
+            ("name", "contact", "email", "phone", "lead_time_days"),
+            numbers=("lead_time_days",),
+        )
         values.setdefault("name", "")
         try:
             data = SupplierSchema().load(values)

@@ -307,7 +307,9 @@ def tech_day(tech: User, day: date, now: datetime, zone: ZoneInfo) -> TechDay:
                 Part.sku,
                 Part.name,
                 -sa.func.sum(StockMovement.quantity),
-                -sa.func.sum(StockMovement.quantity * StockMovement.unit_cost_cents),
+                -sa.func.sum(
+                    sa.cast(StockMovement.quantity, sa.BigInteger) * StockMovement.unit_cost_cents
+                ),
             )
             .join(Part, Part.id == StockMovement.part_id)
             .where(StockMovement.visit_id.in_(ids), used_on_visits())

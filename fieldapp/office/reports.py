@@ -366,7 +366,9 @@ def parts_cost(span: DateRange, zone: ZoneInfo) -> Report:
             bucket_case(StockMovement.at, months).label("bucket"),
             Customer.id.label("customer_id"),
             Customer.name.label("customer"),
-            (-StockMovement.quantity * StockMovement.unit_cost_cents).label("amount"),
+            (-sa.cast(StockMovement.quantity, sa.BigInteger) * StockMovement.unit_cost_cents).label(
+                "amount"
+            ),
         )
         .join(Visit, Visit.id == StockMovement.visit_id)
         .join(Equipment, Equipment.id == Visit.equipment_id)

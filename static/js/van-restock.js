@@ -25,7 +25,7 @@ function askPayload(form) {
     if (quantity === null) problems.push(input);
     else if (quantity > 0) lines.push({ sku: input.dataset.sku, quantity });
   }
-  const sku = form.querySelector("[data-extra-sku]").value.trim().toUpperCase();
+  const sku = form.querySelector("[data-extra-sku]").value.trim();
   const extra = form.querySelector("[data-extra-qty]");
   if (sku) {
     const quantity = wholeNumber(extra);
@@ -55,13 +55,26 @@ async function showStates() {
   }
 }
 
+// Into the outbox; true once it is there. Without storage on this phone (enqueue fails) the
+// caller posts the plain form instead; once the op is stored nothing posts it a second time.
 async function send(form, type, payload, waitText, doneText) {
-  const op = await enqueue(type, payload, { meta: { title: waitText } });
+  let op;
+  try {
+    op = await enqueue(type, payload, { meta: { title: waitText } });
+  } catch (error) {
+    console.error("restock outbox", error);
+    return false;
+  }
   form.dataset.sentOp = op.id;
   form.dataset.waitText = waitText;
   form.dataset.doneText = doneText;
-  await showStates();
-  if (navigator.onLine) syncNow();
+  try {
+    await showStates();
+    if (navigator.onLine) syncNow();
+  } catch (error) {
+    console.error("restock state", error); // the op is stored: the next sync sends it
+  }
+  return true;
 }
 
 function start() {
@@ -87,8 +100,8 @@ function start() {
           return;
         }
         const count = lines.reduce((sum, line) => sum + line.quantity, 0);
-        await send(ask, ASK, { id: crypto.randomUUID(), lines, note },
-          `Asked for ${count} part${count === 1 ? "" : "s"}.`, `The office has your request for ${count} part${count === 1 ? "" : "s"}.`);
+        if (!(await send(ask, ASK, { id: crypto.randomUUID(), lines, note },
+          `Asked for ${count} part${count === 1 ? "" : "s"}.`, `The office has your request for ${count} part${count === 1 ? "" : "s"}.`))) ask.submit();
       } else {
         const lines = [];
         for (const input of receive.querySelectorAll("input[data-sku]")) {
@@ -100,12 +113,9 @@ function start() {
           }
           lines.push({ sku: input.dataset.sku, quantity });
         }
-        await send(receive, RECEIVE, { request: receive.dataset.request, lines },
-          "Receipt recorded.", "Receipt confirmed: the van's counts are up to date.");
+        if (!(await send(receive, RECEIVE, { request: receive.dataset.request, lines },
+          "Receipt recorded.", "Receipt confirmed: the van's counts are up to date."))) receive.submit();
       }
-    } catch (error) {
-      console.error("restock", error);
-      form.submit(); // no storage on this phone: the plain form post does it online
     } finally {
       button.disabled = false;
     }

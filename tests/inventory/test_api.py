@@ -204,7 +204,7 @@ def test_a_bad_catalogue_query_is_a_422_on_its_field(client, auth, shop):
 
 
 def test_a_part_has_its_level_at_every_location_in_use(client, auth, shop):
-    auth.login("tech")
+    auth.login("office")
     body = client.get("/api/v1/parts/CR357-67010").json
     assert body["sku"] == "CR357-67010"
     assert body["supplier"] == "Plotter Parts Co"
@@ -247,7 +247,7 @@ def test_an_unknown_part_is_a_404(client, auth, shop):
 
 
 def test_locations_are_those_in_use_warehouse_first(client, auth, shop):
-    auth.login("tech")
+    auth.login("office")
     body = client.get("/api/v1/locations").json
     assert [row["name"] for row in body][:2] == ["Warehouse", "Shelf A"]
     by_name = {row["name"]: row for row in body}
@@ -733,3 +733,18 @@ def test_the_openapi_document_describes_parts_and_stock(client):
     movements = paths["/api/v1/stock/movements"]["post"]
     assert {"200", "201", "401", "409", "422"} <= set(movements["responses"])
     assert "404" in paths["/api/v1/stock"]["get"]["responses"]
+
+
+def test_a_tech_sees_no_other_tech_s_van(client, auth, shop):
+    """The catalogue and locations show a tech the warehouse, its bins and their own van."""
+    factories.stock(shop.belt, shop.other_van, 4)
+    auth.login(user=shop.tech)
+    levels = client.get(f"/api/v1/parts/{shop.belt.sku}").json["levels"]
+    seen = {row["location_id"] for row in levels}
+    assert shop.van.id in seen and shop.warehouse.id in seen and shop.other_van.id not in seen
+    locations = {row["id"] for row in client.get("/api/v1/locations").json}
+    assert shop.van.id in locations and shop.other_van.id not in locations
+    client.post("/logout")
+    auth.login("office")
+    levels = client.get(f"/api/v1/parts/{shop.belt.sku}").json["levels"]
+    assert shop.other_van.id in {row["location_id"] for row in levels}

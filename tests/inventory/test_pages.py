@@ -282,3 +282,35 @@ def test_stock_pages_cost_the_same_whatever_the_ledger_holds(office, store):
     for _ in range(20):
         factories.stock(belt, warehouse, 1)
     assert counts() == before
+
+
+def test_odd_digits_and_digit_only_text_are_read_as_typed(office, store):
+    """A superscript two is no page number or id (no 500), and a SKU or part number made of
+    digits is text, saved as typed."""
+    warehouse, _, belt, _ = store
+    assert office.get("/stock/alerts?page=²").status_code == 200
+    assert office.get(f"/parts/{belt.sku}?page=²").status_code == 200
+    refused = office.post(
+        f"/parts/{belt.sku}/limits",
+        data={"location": "²", "minimum": "1", "maximum": "2"},
+        follow_redirects=True,
+    )
+    assert "There is no such location." in refused.get_data(as_text=True)
+    saved = office.post(
+        "/parts/new",
+        data={"sku": "10045", "name": "Roland pinch roller", "manufacturer_part_number": "6701"},
+    )
+    assert saved.status_code == 302
+    part = db.session.scalar(sa.select(Part).where(Part.sku == "10045"))
+    assert part.manufacturer_part_number == "6701"
+    supplier = office.post("/stock/suppliers", data={"name": "Roland DGA", "phone": "5551234"})
+    assert supplier.status_code == 302
+
+
+def test_stock_worth_more_than_two_billion_cents_is_summed(office, store):
+    """Quantity times cost passes 2**31 (PostgreSQL's integer) without failing the page."""
+    warehouse, _, _, _ = store
+    printer = factories.make_part(sku="BIG-1", name="Spare plotter", unit_cost_cents=25_000_000)
+    factories.stock(printer, warehouse, 100)
+    page = office.get("/stock").get_data(as_text=True)
+    assert "$25,000,200.00" in page  # 2,500,000,000 cents of plotters and 5 belts at $40

@@ -151,3 +151,25 @@ def test_the_office_cancels_and_a_tech_cannot_pick(client, auth, van_low):
     db.session.expire_all()
     assert restock.state == "cancelled"
     assert restock.reference not in client.get("/stock/restock").get_data(as_text=True)
+
+
+def test_a_van_handed_back_gets_no_restock(client, auth, van_low):
+    """Its open requests are cancelled; a request picked after all is refused."""
+    *_, tech, van, _belt, _cloths = van_low
+    auth.login(user=tech)
+    client.post("/van/restock", data={"id": str(uuid.uuid4()), "qty-CON-LINT": "2"})
+    restock = db.session.scalar(sa.select(RestockRequest))
+    client.post("/logout")
+    auth.login("admin")
+    client.post(
+        f"/admin/users/{tech.id}", data={"name": tech.name, "email": tech.email, "role": "tech"}
+    )
+    db.session.expire_all()
+    assert not van.active and restock.state == "cancelled"
+    restock.state = "open"  # as if it had slipped through
+    db.session.commit()
+    (line,) = restock.lines
+    refused = client.post(
+        f"/stock/restock/{restock.id}", data={f"sent-{line.id}": "2"}, follow_redirects=True
+    )
+    assert "no longer in use" in refused.get_data(as_text=True)

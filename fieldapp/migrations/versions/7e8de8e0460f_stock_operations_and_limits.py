@@ -3,8 +3,9 @@
 stock_operations: one receive, transfer, count, adjust or return under its client-made id
 (the same id again is the same operation); stock_movements.operation_id links its lines.
 stock_levels.minimum/maximum: what each location should hold, replacing parts.reorder_point
-(every existing level takes the part's reorder point as its minimum and twice it as its
-maximum; the warehouse gets a level for every part with a reorder point).
+(a level was low at or below the reorder point and is low below the minimum, so a part with a
+reorder point R gets the minimum R + 1 and the maximum 2R, at least R + 1, at every location;
+the warehouse gets a level for every part with a reorder point).
 stock_movements.(part_id, at) indexed: a part's ledger newest first.
 stock_locations.parent_id (a shelf or bin inside the warehouse) and active (a van handed back).
 suppliers, and a part's supplier with their part number.
@@ -74,15 +75,19 @@ def upgrade():
     bind = op.get_bind()
     bind.execute(
         sa.text(
-            "UPDATE stock_levels SET minimum = (SELECT reorder_point FROM parts"
-            " WHERE parts.id = stock_levels.part_id),"
-            " maximum = 2 * (SELECT reorder_point FROM parts WHERE parts.id = stock_levels.part_id)"
+            "UPDATE stock_levels SET"
+            " minimum = (SELECT CASE WHEN reorder_point > 0 THEN reorder_point + 1 ELSE 0 END"
+            " FROM parts WHERE parts.id = stock_levels.part_id),"
+            " maximum = (SELECT CASE WHEN reorder_point > 0 THEN reorder_point + 1"
+            " + CASE WHEN reorder_point > 1 THEN reorder_point - 1 ELSE 0 END ELSE 0 END"
+            " FROM parts WHERE parts.id = stock_levels.part_id)"
         )
     )
     bind.execute(
         sa.text(
             "INSERT INTO stock_levels (part_id, location_id, quantity, minimum, maximum)"
-            " SELECT p.id, w.id, 0, p.reorder_point, 2 * p.reorder_point"
+            " SELECT p.id, w.id, 0, p.reorder_point + 1,"
+            " p.reorder_point + 1 + CASE WHEN p.reorder_point > 1 THEN p.reorder_point - 1 ELSE 0 END"
             " FROM parts p, (SELECT MIN(id) AS id FROM stock_locations WHERE kind = 'warehouse') w"
             " WHERE w.id IS NOT NULL AND p.reorder_point > 0 AND NOT EXISTS"
             " (SELECT 1 FROM stock_levels l WHERE l.part_id = p.id AND l.location_id = w.id)"
