@@ -11,9 +11,19 @@ from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
 
+from fieldapp.extensions import db
 from fieldapp.sops.services import sop_by_slug, version_of
 from tests import factories
 from tests.e2e.browser import close_page, sign_in
+
+
+def fresh_sop(slug: str):
+    """The SOP as the server left it. Without expiring, an SOP this test read before may still
+    be in the session (kept alive by its reference cycles until the garbage collector runs)
+    with its draft as it was then."""
+    db.session.expire_all()
+    return sop_by_slug(slug)
+
 
 DESKTOP = {"width": 1280, "height": 900}
 AXE = Axe()
@@ -136,6 +146,7 @@ def test_the_owner_writes_publishes_and_revises_an_sop(live_server, browser, tmp
         context.close()
 
     # What the browser showed is what was stored: version 1 as it was, version 2 as revised.
+    db.session.expire_all()  # a new read: the server wrote meanwhile
     v1, v2 = version_of(SLUG, 1), version_of(SLUG, 2)
     assert [s.title for s in v1.steps] == [
         "Power off and unplug",
@@ -145,7 +156,7 @@ def test_the_owner_writes_publishes_and_revises_an_sop(live_server, browser, tmp
     assert (v1.steps[1].min_value, v1.steps[1].max_value, len(v1.steps[1].images)) == (4, 6, 1)
     assert [s.key for s in v2.steps[:3]] == [v1.steps[2].key, v1.steps[0].key, v1.steps[1].key]
     assert v2.steps[2].max_value == 7 and v2.change_note.startswith("Range up to 7 N")
-    assert sop_by_slug(SLUG).draft is None
+    assert fresh_sop(SLUG).draft is None
 
 
 def test_unsaved_work_is_kept_in_the_browser_and_offered_back(live_server, browser):
@@ -169,7 +180,7 @@ def test_unsaved_work_is_kept_in_the_browser_and_offered_back(live_server, brows
         expect(status).to_contain_text("Not saved: no connection")
         context.set_offline(False)
         expect(status).to_contain_text(re.compile(r"Saved \d\d:\d\d"))
-        assert sop_by_slug("head-alignment").draft.content["steps"][0]["title"] == "Print pattern 2"
+        assert fresh_sop("head-alignment").draft.content["steps"][0]["title"] == "Print pattern 2"
 
         # Signed out in another tab: the server refuses the next save.
         other = context.new_page()
@@ -194,5 +205,5 @@ def test_unsaved_work_is_kept_in_the_browser_and_offered_back(live_server, brows
         expect(offer).to_be_hidden()
     finally:
         context.close()
-    draft = sop_by_slug("head-alignment").draft
+    draft = fresh_sop("head-alignment").draft
     assert draft.content["steps"][0]["title"] == "Print pattern 3"
