@@ -186,7 +186,7 @@ def test_unsaved_work_is_kept_in_the_browser_and_offered_back(live_server, brows
         other = context.new_page()
         other.goto(f"{live_server.url}/more")
         other.locator("#main").get_by_role("button", name="Sign out").click()
-        expect(other.get_by_label("Password")).to_be_visible()
+        expect(other.get_by_label("Password", exact=True)).to_be_visible()  # not /more's two
         close_page(other)
         title.fill("Print pattern 3")
         expect(status).to_contain_text("Not saved: you are signed out")
