@@ -36,6 +36,7 @@ LAYERS = [
     "activity",
     "throttle",
     "photos",
+    "pdf",
     "auth",
     "customers",
     "equipment",

@@ -15,6 +15,7 @@ from fieldapp.extensions import db
 
 if TYPE_CHECKING:
     from fieldapp.auth.models import User
+    from fieldapp.equipment.models import Equipment
 
 LOCATION_KINDS = ("warehouse", "van", "bin")
 MOVEMENT_KINDS = ("receive", "transfer", "use", "adjust", "return")
@@ -339,3 +340,57 @@ class PurchaseOrderLine(db.Model):
     @property
     def outstanding(self) -> int:
         return self.quantity - self.received
+
+
+RETURN_STATES = ("waiting", "shipped", "credited", "rejected")
+RETURN_OPEN_STATES = ("waiting", "shipped")
+SERIAL_MAX = 60
+RMA_NUMBER_MAX = 40
+
+
+class PartReturn(db.Model):
+    """A defective part going back to its supplier: logged on the visit that took it out of a
+    plotter (or by the office), waiting to ship, shipped under the supplier's RMA number,
+    then credited (with the amount) or rejected. Stock levels are not touched: the part is
+    the customer's old one, never counted in a location."""
+
+    __tablename__ = "part_returns"
+    __table_args__ = (
+        one_of("state", RETURN_STATES),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("value_cents >= 0", name="value_not_negative"),
+        sa.CheckConstraint("credit_cents IS NULL OR credit_cents >= 0", name="credit_not_negative"),
+        sa.UniqueConstraint("visit_id", "part_id"),
+        sa.Index("ix_part_returns_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(default=1)
+    serial: Mapped[str] = mapped_column(sa.String(SERIAL_MAX), default="")
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("visits.id"))
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"))
+    supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"))
+    state: Mapped[str] = mapped_column(sa.String(12), default="waiting")
+    # What is at stake: the part's average cost times the quantity when it was logged.
+    value_cents: Mapped[int] = mapped_column(default=0)
+    rma_number: Mapped[str] = mapped_column(sa.String(RMA_NUMBER_MAX), default="")
+    credit_cents: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    part: Mapped[Part] = relationship()
+    supplier: Mapped[Supplier | None] = relationship()
+    equipment: Mapped[Equipment | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"RET-{self.id:05d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in RETURN_OPEN_STATES

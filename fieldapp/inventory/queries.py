@@ -13,11 +13,14 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.auth.models import User
 from fieldapp.dbtypes import utcnow
+from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
+    RETURN_OPEN_STATES,
     SKU_MAX,
     Part,
     PartCompatibility,
+    PartReturn,
     PurchaseOrder,
     RestockLine,
     RestockRequest,
@@ -485,5 +488,69 @@ def purchase_orders(limit: int = 200) -> list[PurchaseOrder]:
                 PurchaseOrder.id.desc(),
             )
             .limit(limit)
+        )
+    )
+
+
+RETURN_FILTERS = {"open": RETURN_OPEN_STATES, "closed": ("credited", "rejected")}
+
+
+@dataclass
+class ReturnTotals:
+    open_count: int
+    open_value_cents: int
+    credited_cents: int  # what suppliers credited, all time
+
+
+def part_returns(state: str = "open", page: int = 1, per_page: int = 50):
+    """Defective returns in a state ("open", "closed", "all" or one state), waiting ones
+    first, then oldest first (the longest waiting is the one to chase); with the number."""
+    states = RETURN_FILTERS.get(state, (state,)) if state != "all" else None
+    query = sa.select(PartReturn, sa.func.count().over())
+    if states is not None:
+        query = query.where(PartReturn.state.in_(states))
+    rows = db.session.execute(
+        query.options(
+            selectinload(PartReturn.part),
+            selectinload(PartReturn.supplier),
+            selectinload(PartReturn.equipment).selectinload(Equipment.customer),
+        )
+        .order_by(
+            sa.case({"waiting": 0, "shipped": 1}, value=PartReturn.state, else_=2),
+            PartReturn.created_at,
+            PartReturn.id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+
+def return_totals() -> ReturnTotals:
+    is_open = PartReturn.state.in_(RETURN_OPEN_STATES)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(is_open),
+            sa.func.coalesce(
+                sa.func.sum(sa.cast(PartReturn.value_cents, sa.BigInteger)).filter(is_open), 0
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.cast(PartReturn.credit_cents, sa.BigInteger)).filter(
+                    PartReturn.state == "credited"
+                ),
+                0,
+            ),
+        )
+    ).one()
+    return ReturnTotals(row[0], int(row[1]), int(row[2]))
+
+
+def returns_of_visit(visit_id: uuid.UUID) -> list[PartReturn]:
+    return list(
+        db.session.scalars(
+            sa.select(PartReturn)
+            .where(PartReturn.visit_id == visit_id)
+            .options(selectinload(PartReturn.part))
+            .order_by(PartReturn.id)
         )
     )

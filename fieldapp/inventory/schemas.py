@@ -17,6 +17,8 @@ from fieldapp.inventory.models import (
     PART_CATEGORIES,
     QUANTITY_MAX,
     REASON_MAX,
+    RETURN_STATES,
+    RMA_NUMBER_MAX,
     SKU_MAX,
 )
 from fieldapp.wire import Id, Text, Whole
@@ -284,3 +286,30 @@ class SupplierSchema(Schema):
     )
     phone = Text(40, load_default="")
     lead_time_days = Whole(0, 365, load_default=7)
+
+
+class ReturnShipSchema(Schema):
+    """A defective part shipped to its supplier under the RMA number they gave."""
+
+    rma_number = Text(RMA_NUMBER_MAX, min_length=1, required=True)
+    note = Text(REASON_MAX, load_default="")
+
+
+class ReturnCreditSchema(Schema):
+    """The supplier's credit for a shipped return, in cents (0 when they replaced the part)."""
+
+    credit_cents = Whole(0, COST_MAX_CENTS, required=True)
+    note = Text(REASON_MAX, load_default="")
+
+
+class ReturnRejectSchema(Schema):
+    """The supplier refused the return: why, in their words."""
+
+    note = Text(REASON_MAX, min_length=1, required=True)
+
+
+class ReturnQuerySchema(Schema):
+    state = fields.String(
+        load_default="open", validate=validate.OneOf(("open", "closed", "all", *RETURN_STATES))
+    )
+    page = Whole(1, 10_000, load_default=1)

@@ -41,6 +41,7 @@ from fieldapp.inventory.restock import (
     receive_restock,
     require_request,
 )
+from fieldapp.inventory.returns import credit_return, reject_return, require_return, ship_return
 from fieldapp.inventory.schemas import (
     LimitsSchema,
     LocationInputSchema,
@@ -48,6 +49,10 @@ from fieldapp.inventory.schemas import (
     PartQuerySchema,
     RestockReceiptSchema,
     RestockRequestSchema,
+    ReturnCreditSchema,
+    ReturnQuerySchema,
+    ReturnRejectSchema,
+    ReturnShipSchema,
     StockOperationSchema,
     SupplierSchema,
 )
@@ -64,6 +69,7 @@ from fieldapp.inventory.services import (
     van_of,
     warehouse,
 )
+from fieldapp.pdf import PAPER_SIZES, html_pdf
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.wire import flat_messages
@@ -650,6 +656,21 @@ def order_csv(order_id: int):
     )
 
 
+@bp.get("/stock/orders/<int:order_id>.pdf")
+@allow(OFFICE)
+def order_pdf(order_id: int):
+    """The order as a PDF to send to the supplier (Letter, or ?paper=a4)."""
+    paper = request.args.get("paper", "letter")
+    if paper not in PAPER_SIZES:
+        abort(400, description="Paper must be letter or a4.")
+    order = require_order(order_id)
+    html = render_template("inventory/order_print.html", order=order)
+    response = Response(html_pdf(html, paper=paper), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    response.cache_control.private = True
+    return response
+
+
 @bp.post("/stock/orders/<int:order_id>/<action>")
 @allow(OFFICE)
 def order_action(order_id: int, action: str):
@@ -705,3 +726,85 @@ def _uuid(value: str | None) -> uuid.UUID:
         return uuid.UUID(value or "")
     except ValueError:
         return uuid.uuid4()
+
+
+# -- Defective returns -------------------------------------------------------------------------
+
+RETURNS_PER_PAGE = 50
+RETURN_ACTIONS = {
+    "ship": (ReturnShipSchema, ship_return, "{ref} is shipped under RMA {rma}."),
+    "credit": (ReturnCreditSchema, credit_return, "{ref} is credited: ${credit:,.2f}."),
+    "reject": (ReturnRejectSchema, reject_return, "{ref} is closed as rejected."),
+}
+
+
+@bp.get("/stock/returns")
+@allow(OFFICE)
+def returns():
+    """Defective parts on their way back to suppliers: what is open and what it is worth."""
+    try:
+        args = ReturnQuerySchema().load(request.args.to_dict())
+    except ValidationError:
+        args = ReturnQuerySchema().load({})
+    rows, total = queries.part_returns(args["state"], args["page"], RETURNS_PER_PAGE)
+    pages = max(1, -(-total // RETURNS_PER_PAGE))
+    return render_template(
+        "inventory/returns.html",
+        rows=rows,
+        total=total,
+        totals=queries.return_totals(),
+        state=args["state"],
+        page=_Page(min(args["page"], pages), pages),
+    )
+
+
+@bp.get("/stock/returns/<int:return_id>")
+@allow(OFFICE)
+def part_return(return_id: int):
+    return _return_page(require_return(return_id))
+
+
+def _return_page(part_return, errors=None, status=200):
+    page = render_template(
+        "inventory/return.html", ret=part_return, form=request.form, errors=errors or {}
+    )
+    return page, status
+
+
+@bp.post("/stock/returns/<int:return_id>/<action>")
+@allow(OFFICE)
+def return_action(return_id: int, action: str):
+    """Ship a return (RMA number), record its credit, or close it as rejected."""
+    if action not in RETURN_ACTIONS:
+        abort(404)
+    schema, service, said = RETURN_ACTIONS[action]
+    part_return = require_return(return_id)
+    form = request.form
+    values = typed_values(form, ("rma_number", "note"))
+    if action == "credit" and form.get("credit", "").strip():
+        values["credit_cents"] = cents_from_text(form["credit"])
+    if action == "reject":  # the reject form's note is the supplier's reason
+        values = typed_values(form, ("reason",))
+        values["note"] = values.pop("reason", "")
+    try:
+        data = schema().load(values)
+        with unit_of_work():
+            service(part_return, data, current_user)
+    except ValidationError as exc:
+        flash("Some fields need attention.", "error")
+        errors = flat_messages(exc.messages)
+        renamed = {"credit_cents": "credit"} | ({"note": "reason"} if action == "reject" else {})
+        errors = {renamed.get(name, name): texts for name, texts in errors.items()}
+        return _return_page(part_return, errors, 422)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            said.format(
+                ref=part_return.reference,
+                rma=part_return.rma_number,
+                credit=(part_return.credit_cents or 0) / 100,
+            ),
+            "success",
+        )
+    return redirect(url_for("inventory.part_return", return_id=part_return.id))

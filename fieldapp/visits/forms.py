@@ -121,13 +121,24 @@ def visit_input_from_form(
             )
         )
     parts = []
-    for sku, quantity, source in zip(
-        form.getlist("part-sku"), form.getlist("part-qty"), form.getlist("part-from"), strict=False
+    skus = form.getlist("part-sku")
+    olds = form.getlist("part-old") + [""] * len(skus)
+    serials = form.getlist("part-serial") + [""] * len(skus)
+    for sku, quantity, source, old, serial in zip(
+        skus, form.getlist("part-qty"), form.getlist("part-from"), olds, serials, strict=False
     ):
         if not sku.strip():
             continue
         try:
-            parts.append(PartInput(sku=sku.strip(), quantity=int(quantity), source=source))
+            parts.append(
+                PartInput(
+                    sku=sku.strip(),
+                    quantity=int(quantity),
+                    source=source,
+                    defective=old == "defective",
+                    serial=serial.strip() if old == "defective" else "",
+                )
+            )
         except ValueError:
             errors["parts"] = [f"Quantity “{quantity}” for {sku} is not a whole number."]
     photos = [p for p in (_uuid(v) for v in form.getlist("photo-id")) if p]

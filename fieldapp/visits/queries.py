@@ -14,6 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.inventory.models import (
     Part,
     PartCompatibility,
+    PartReturn,
     StockLevel,
     StockMovement,
     used_on_visits,
@@ -230,12 +231,20 @@ def visit_as_form(visit: Visit) -> MultiDict:
             values.append((prefix + "value", f"{result.value:g}"))
         if result.photo_id:
             values.append((prefix + "photo-id", str(result.photo_id)))
+    returning = {
+        row.part_id: row.serial
+        for row in db.session.scalars(sa.select(PartReturn).where(PartReturn.visit_id == visit.id))
+    }
+    returning_ids = set(returning)
     for (_, _), (quantity, (part, location)) in parts_used_on(visit.id).items():
         if quantity > 0:
+            defective = part.id in returning_ids
             values += [
                 ("part-sku", part.sku),
                 ("part-qty", str(quantity)),
                 ("part-from", "van" if location.kind == "van" else "warehouse"),
+                ("part-old", "defective" if defective else ""),
+                ("part-serial", returning.pop(part.id, "")),
             ]
     step_photos = set(
         db.session.scalars(

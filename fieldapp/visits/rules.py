@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from fieldapp.equipment.models import MeterReading
+from fieldapp.inventory.models import PartReturn
 from fieldapp.inventory.services import NO_VAN
 from fieldapp.sops.models import SopStep
 from fieldapp.visits.models import OUTCOME_LABELS, Visit, VisitErrorCode
@@ -24,7 +25,7 @@ from fieldapp.wire import NUL_MESSAGE, TOO_LONG, WHOLE_RANGE, length_of
 _NOT_BLANK = re.compile(r"[^ \t\n\r]")
 
 # Bump when a rule or message changes shape: the phone then knows its copy is another version.
-RULES_VERSION = 2  # 2: a measure outside its expected range fails its step
+RULES_VERSION = 3  # 2: a measure outside its expected range fails its step; 3: part serials
 
 STATUSES_BY_KIND = {
     "check": ("done", "n/a", "skipped"),
@@ -51,6 +52,7 @@ LIMITS = {
     "error_code": length_of(VisitErrorCode.code),
     "error_codes": MAX_ERROR_CODES,
     "quantity": [1, MAX_PARTS_PER_LINE],
+    "part_serial": length_of(PartReturn.serial),
     "meter": [0, MAX_METER],
     "measure": [-MEASURE_LIMIT, MEASURE_LIMIT],
     "steps": MAX_STEPS,
@@ -196,7 +198,7 @@ class Given:
     signoff_name: str = ""
     error_codes: list[str] = field(default_factory=list)
     steps: list = field(default_factory=list)  # StepInput-like: step_id, status, value ...
-    parts: list = field(default_factory=list)  # PartInput-like: quantity
+    parts: list = field(default_factory=list)  # PartInput-like: quantity, serial
     photos: list[uuid.UUID] = field(default_factory=list)
 
     @classmethod
@@ -257,6 +259,7 @@ def check_visit(given: Given, context: Context) -> dict[str, list[str]]:
     for index, line in enumerate(given.parts):
         if not 1 <= line.quantity <= MAX_PARTS_PER_LINE:
             fail(f"parts.{index}.quantity", message("whole_range", min=1, max=MAX_PARTS_PER_LINE))
+        no_longer(f"parts.{index}.serial", line.serial, LIMITS["part_serial"])
     _check_steps(given, context, fail)
     _check_meter(given, context, fail)
     return errors

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from fieldapp.equipment.models import MeterReading
 from fieldapp.equipment.tokens import CODE_LENGTH
-from fieldapp.inventory.models import Part
+from fieldapp.inventory.models import Part, PartReturn
 from fieldapp.jobs.models import JOB_NUMBER_LENGTH
 from fieldapp.visits.models import OUTCOMES, STEP_STATUSES, Visit, VisitErrorCode
 from fieldapp.visits.rules import (
@@ -58,10 +58,25 @@ class PartInputSchema(Schema):
     source = fields.String(
         data_key="from", load_default="van", validate=validate.OneOf(["van", "warehouse"])
     )
+    defective = fields.Boolean(
+        load_default=False,
+        metadata={"description": "the part taken out is defective and goes back to the supplier"},
+    )
+    serial = Text(
+        length_of(PartReturn.serial),
+        load_default="",
+        metadata={"description": "serial number of the defective part taken out"},
+    )
 
     @post_load
     def make(self, data, **_):
-        return PartInput(sku=data["sku"], quantity=data["quantity"], source=data["source"])
+        return PartInput(
+            sku=data["sku"],
+            quantity=data["quantity"],
+            source=data["source"],
+            defective=data["defective"],
+            serial=data["serial"].strip(),
+        )
 
 
 class SignoffSchema(Schema):

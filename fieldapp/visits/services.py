@@ -17,6 +17,7 @@ from fieldapp.equipment.services import resolve_code
 from fieldapp.errors import Conflict, Forbidden, Invalid, NotFound
 from fieldapp.extensions import db
 from fieldapp.inventory.queries import parts_used_on
+from fieldapp.inventory.returns import sync_visit_returns
 from fieldapp.inventory.services import SOURCES, location_for, part_by_sku, return_part, use_part
 from fieldapp.jobs.models import Job
 from fieldapp.jobs.services import (
@@ -64,6 +65,9 @@ class PartInput:
     sku: str
     quantity: int
     source: str = "van"
+    # The part taken out is defective and goes back to the supplier (a return is logged).
+    defective: bool = False
+    serial: str = ""  # of the defective part taken out, when it has one
 
 
 @dataclass
@@ -217,11 +221,16 @@ class _Checked:
     job: Job | None
     version: SopVersion | None
     steps: dict[int, SopStep]
-    parts: list[tuple]  # (Part, quantity, StockLocation)
+    parts: list[tuple]  # (Part, quantity, StockLocation, PartInput)
     photos: list[Photo]
     signature: Photo | None
     error_codes: list[str]
     meter_reading: int | None  # as given, or from the procedure's meter step
+
+    @property
+    def defective(self) -> list[tuple]:
+        """(Part, PartInput) of each line whose old part goes back to the supplier."""
+        return [(part, line) for part, _, _, line in self.parts if line.defective]
 
 
 def _validate(data: VisitInput, tech: User, existing: Visit | None) -> _Checked:
@@ -335,7 +344,7 @@ def _validate_parts(data: VisitInput, tech: User, fail) -> list[tuple]:
             fail(f"{where}.from", exc.message)
             continue
         if part is not None:
-            parts.append((part, line.quantity, location))
+            parts.append((part, line.quantity, location, line))
     return parts
 
 
@@ -456,6 +465,13 @@ def _apply(
     _write_error_codes(visit, checked.error_codes)
     _write_meter(visit, equipment, data, checked, tech)
     _write_parts(visit, equipment, job, checked, tech)
+    sync_visit_returns(
+        visit.id,
+        equipment.id,
+        [(part, line.quantity, line.serial) for part, line in checked.defective],
+        actor_id=tech.id,
+        job_id=job.id if job else None,
+    )
     if job is not None and (not amending or before["outcome"] != data.outcome):
         _move_job(job, data, tech, recorded)
     if amending:
@@ -549,7 +565,7 @@ def _write_parts(visit, equipment, job, checked, tech) -> None:
     of the difference (a correction never deletes a ledger line)."""
     wanted: dict[tuple, int] = {}
     parts = {}
-    for part, quantity, location in checked.parts:
+    for part, quantity, location, _ in checked.parts:
         key = (part.id, location.id)
         wanted[key] = wanted.get(key, 0) + quantity
         parts[key] = (part, location)

@@ -186,9 +186,23 @@ async function enhance(form) {
     row.querySelector("select[name='part-sku']").value = "";
     row.querySelector("input[name='part-qty']").value = "1";
     row.querySelector("select[name='part-from']").value = hasVan ? "van" : "warehouse";
+    row.querySelector("select[name='part-old']").value = "";
+    row.querySelector("input[name='part-serial']").value = "";
     rows.append(row);
+    showSerials();
     return row;
   };
+  // The serial of the part taken out is asked only when it goes back as defective.
+  function showSerials() {
+    for (const row of rows.querySelectorAll("[data-part-row]")) {
+      const field = row.querySelector("[data-part-serial]");
+      field.hidden = row.querySelector("select[name='part-old']").value !== "defective";
+    }
+  }
+  rows.addEventListener("change", (event) => {
+    if (event.target.matches("[data-part-old]")) showSerials();
+  });
+  showSerials();
   if (search) {
     search.hidden = false;
     const input = search.querySelector("input");
@@ -407,7 +421,7 @@ async function enhance(form) {
     }
     if (head === "parts" && index !== undefined) {
       const row = made.rows[Number(index)];
-      const target = { quantity: "input[name='part-qty']", from: "select[name='part-from']", sku: "select[name='part-sku']" }[tail];
+      const target = { quantity: "input[name='part-qty']", from: "select[name='part-from']", sku: "select[name='part-sku']", serial: "input[name='part-serial']" }[tail];
       return row ? { box: row, input: row.querySelector(target ?? "select") } : null;
     }
     const ids = {
@@ -599,6 +613,7 @@ async function enhance(form) {
       if (form.querySelector(`input[name="photo-id"][value="${CSS.escape(id)}"]`)) continue;
       addVisitThumb(id, await photoSrc(id));
     }
+    showSerials();
     rangeFailed.clear();
     readRanges();
     for (const step of steps) {
@@ -686,7 +701,14 @@ function payloadFrom(form, visit, zone, signature) {
   for (const row of form.querySelectorAll("[data-part-row]")) {
     const sku = row.querySelector("select[name='part-sku']").value.trim();
     if (!sku) continue;
-    parts.push({ sku, quantity: Number(row.querySelector("input[name='part-qty']").value), from: row.querySelector("select[name='part-from']").value || "van" });
+    const defective = row.querySelector("select[name='part-old']").value === "defective";
+    parts.push({
+      sku,
+      quantity: Number(row.querySelector("input[name='part-qty']").value),
+      from: row.querySelector("select[name='part-from']").value || "van",
+      defective,
+      serial: defective ? row.querySelector("input[name='part-serial']").value.trim() : "",
+    });
     partRows.push(row);
   }
   const meterText = String(data.get("meter_reading") ?? "").replace(/[,\s]/g, "");
@@ -745,6 +767,8 @@ function valuesFromPayload(payload, zone) {
     "part-sku": payload.parts.map((p) => p.sku),
     "part-qty": payload.parts.map((p) => String(p.quantity)),
     "part-from": payload.parts.map((p) => p.from),
+    "part-old": payload.parts.map((p) => (p.defective ? "defective" : "")),
+    "part-serial": payload.parts.map((p) => p.serial ?? ""),
     "photo-id": payload.photos,
   };
   for (const step of payload.steps) {

@@ -83,6 +83,7 @@ export function checkVisit(payload, context) {
     if (!(Number.isInteger(line.quantity) && line.quantity >= least && line.quantity <= most)) {
       fail(`parts.${index}.quantity`, say("whole_range", { min: least, max: most }));
     }
+    noLonger(`parts.${index}.serial`, line.serial ?? "", limits.part_serial);
   });
   checkSteps(payload, context, fail, say);
   checkMeter(payload, context, fail, say);

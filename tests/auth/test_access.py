@@ -102,6 +102,9 @@ ACCESS = {
     "/stock/orders": (LOGIN, DENIED, OK, OK),
     "/stock/orders/{order}": (LOGIN, DENIED, OK, OK),
     "/stock/orders/{order}.csv": (LOGIN, DENIED, OK, OK),
+    "/stock/orders/{order}.pdf": (LOGIN, DENIED, OK, OK),
+    "/stock/returns": (LOGIN, DENIED, OK, OK),
+    "/stock/returns/{part_return}": (LOGIN, DENIED, OK, OK),
     "/stock/suppliers": (LOGIN, DENIED, OK, OK),
     "/stock/suppliers/{supplier}": (LOGIN, DENIED, OK, OK),
     "/api/v1/parts": (UNAUTHORIZED, OK, OK, OK),
@@ -170,13 +173,14 @@ def subjects(app):
 
 def _purchase_order():
     from fieldapp.extensions import db
-    from fieldapp.inventory.models import PurchaseOrder, Supplier
+    from fieldapp.inventory.models import PartReturn, PurchaseOrder, Supplier
 
     supplier = Supplier(name="Northline Imaging Parts")
     order = PurchaseOrder(supplier=supplier)
-    db.session.add(order)
+    part_return = PartReturn(part=factories.make_part(), supplier=supplier, quantity=1)
+    db.session.add_all([order, part_return])
     db.session.commit()
-    return {"order": order.id, "supplier": supplier.id}
+    return {"order": order.id, "supplier": supplier.id, "part_return": part_return.id}
 
 
 def _restock_request(tech):

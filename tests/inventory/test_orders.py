@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fieldapp.extensions import db
 from fieldapp.inventory.models import PurchaseOrder, StockLevel, Supplier
 from tests import factories
+from tests.pdf import pdf_text
 
 
 @pytest.fixture
@@ -161,3 +162,23 @@ def test_a_tech_cannot_see_or_touch_orders(client, auth, short):
     assert client.post("/stock/orders/from-reorder").status_code == 403
     assert client.get("/stock/suppliers").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PurchaseOrder)) == 0
+
+
+def test_an_order_as_a_pdf_for_the_supplier(office, short):
+    office.post("/stock/orders/from-reorder")
+    order = next(o for o in orders() if o.supplier.name.startswith("Northline"))
+    response = office.get(f"/stock/orders/{order.id}.pdf?paper=a4")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'inline; filename="{order.number}.pdf"'
+    text, sizes = pdf_text(response.data)
+    for expected in (
+        order.number,
+        "Northline Imaging Parts",
+        "NL-CR357",
+        "Carriage belt",
+        "$200.00",
+    ):
+        assert expected in text, expected
+    assert (round(sizes[0][0]), round(sizes[0][1])) == (595, 842)  # A4, in points
+    assert office.get(f"/stock/orders/{order.id}.pdf?paper=legal").status_code == 400
+    assert office.get("/stock/orders/999.pdf").status_code == 404

@@ -10,9 +10,9 @@ import pypdfium2
 import pytest
 from markupsafe import Markup
 
+from fieldapp.pdf import StoredPhotos
 from fieldapp.sops.content import SopContent, StepText
 from fieldapp.sops.formatting import sop_text, word_changes
-from fieldapp.sops.printing import StoredPhotos
 from fieldapp.sops.services import (
     create_sop,
     draft_content,
@@ -23,6 +23,7 @@ from fieldapp.sops.services import (
 )
 from fieldapp.unit_of_work import unit_of_work
 from tests import factories
+from tests.pdf import pdf_text
 
 BELT = SopContent(
     title="Carriage belt replacement",
@@ -362,16 +363,6 @@ def test_the_version_page_prints_with_boxes_and_lines(client, auth):
     assert "Done by" in html
 
 
-def _pdf_text(data: bytes) -> tuple[str, list[tuple[float, float]]]:
-    document = pypdfium2.PdfDocument(data)
-    try:
-        pages = [document[i] for i in range(len(document))]
-        text = "\n".join(p.get_textpage().get_text_range() for p in pages)
-        return text, [p.get_size() for p in pages]
-    finally:
-        document.close()
-
-
 def test_a_version_as_a_pdf(client, auth):
     photo_id = uuid.uuid4()
     auth.login("office")
@@ -384,7 +375,7 @@ def test_a_version_as_a_pdf(client, auth):
     response = client.get(f"/sops/{slug}/v1.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == f'inline; filename="{slug}-v1.pdf"'
-    text, sizes = _pdf_text(response.data)
+    text, sizes = pdf_text(response.data)
     for expected in (
         "Carriage belt replacement",
         "Version 1",
@@ -399,7 +390,7 @@ def test_a_version_as_a_pdf(client, auth):
     width, height = sizes[0]
     assert (round(width), round(height)) == (612, 792)  # Letter, in points
     a4 = client.get(f"/sops/{slug}/v1.pdf?paper=a4")
-    _, sizes = _pdf_text(a4.data)
+    _, sizes = pdf_text(a4.data)
     assert (round(sizes[0][0]), round(sizes[0][1])) == (595, 842)
     assert client.get(f"/sops/{slug}/v1.pdf?paper=tabloid").status_code == 400
     assert client.get(f"/sops/{slug}/v2.pdf").status_code == 404

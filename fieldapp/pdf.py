@@ -1,5 +1,5 @@
-"""An SOP version as a PDF for the binder, made on the server by WeasyPrint from the same
-markup and print stylesheet the browser prints with."""
+"""Pages as PDF, made on the server by WeasyPrint from the same markup and print stylesheet
+the browser prints with: an SOP version for the binder, a purchase order for the supplier."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 _PHOTO_PATH = re.compile(r"/photos/(?P<id>[0-9a-f-]{36})(?:/(?P<size>thumb))?")
 # Where the document's relative addresses resolve; never fetched over the network.
 _BASE = "http://fieldapp.invalid/"
-_STYLESHEET = "fieldapp.sops.print_stylesheet"
+_STYLESHEET = "fieldapp.pdf.stylesheet"
 
 
 class StoredPhotos(URLFetcher):
@@ -56,9 +56,9 @@ def _stylesheet() -> CSS:
     return cached[1]
 
 
-def version_pdf(html: str, *, paper: str, photos: Iterable[Photo] = ()) -> bytes:
-    """The printed page of a version (templates/sops/print.html rendered) as PDF bytes, with
-    the given photos (its reference images) as the only files it may show."""
+def html_pdf(html: str, *, paper: str = "letter", photos: Iterable[Photo] = ()) -> bytes:
+    """A rendered page (an SOP version's print page, an order) as PDF bytes, with the given
+    photos (an SOP's reference images) as the only files it may show."""
     document = HTML(string=html, base_url=_BASE, url_fetcher=StoredPhotos(photos))
     return document.write_pdf(
         stylesheets=[_stylesheet(), CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}")]
