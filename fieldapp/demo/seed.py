@@ -20,6 +20,7 @@ from fieldapp.extensions import db
 from fieldapp.inventory.models import (
     Part,
     PartCompatibility,
+    PartReturn,
     StockLevel,
     StockLocation,
     StockMovement,
@@ -1023,6 +1024,7 @@ class _DemoBusiness:
                 self.use_parts(ledger, subject)
 
         db.session.execute(sa.insert(StockMovement), ledger.rows)
+        db.session.add_all(self.defective_returns())
         # A van keeps no row for a part it does not carry and has none of (one picked up for a
         # job and used the same day); the level is 0 either way.
         carried = {
@@ -1043,6 +1045,47 @@ class _DemoBusiness:
             if quantity or location_id == self.warehouse.id or (part_id, location_id) in carried
         )
         return len(ledger.rows)
+
+    def defective_returns(self) -> list[PartReturn]:
+        """The printheads replaced in the last five months went back to their supplier: the
+        latest still waiting to ship, the two before it shipped, one refused, the rest
+        credited."""
+        replaced = sorted(
+            (
+                (visit, self.parts[sku], quantity)
+                for visit in self.visits
+                for sku, quantity in visit.parts
+                if self.parts[sku].category == "printhead" and (self.now - visit.end).days <= 150
+            ),
+            key=lambda item: item[0].end,
+            reverse=True,
+        )
+        returns = []
+        for index, (visit, part, quantity) in enumerate(replaced):
+            state = (
+                ("waiting", "shipped", "shipped", "rejected")[index] if index < 4 else "credited"
+            )
+            value = part.unit_cost_cents * quantity
+            returns.append(
+                PartReturn(
+                    part_id=part.id,
+                    quantity=quantity,
+                    serial=f"{part.sku[:4]}{visit.id.hex[:6].upper()}",
+                    visit_id=visit.id,
+                    equipment_id=visit.plotter.row.id,
+                    supplier_id=part.supplier_id,
+                    state=state,
+                    value_cents=value,
+                    rma_number="" if state == "waiting" else f"{visit.end:%y%m%d}{index:02d}",
+                    credit_cents={"credited": value, "rejected": 0}.get(state),
+                    note="Impact damage on the nozzle plate: not covered" * (state == "rejected"),
+                    created_at=visit.end,
+                    created_by_id=visit.tech.user.id,
+                    shipped_at=None if state == "waiting" else visit.end + timedelta(days=3),
+                    closed_at=visit.end + timedelta(days=24) if index >= 3 else None,
+                )
+            )
+        return returns
 
     def use_parts(self, ledger: _Ledger, visit: PlannedVisit) -> None:
         van = visit.tech.van.id
