@@ -19,7 +19,7 @@ from fieldapp.inventory.models import (
     StockMovement,
     used_on_visits,
 )
-from fieldapp.inventory.queries import parts_used_on
+from fieldapp.inventory.queries import parts_used_on, returns_of_visit
 from fieldapp.inventory.services import van_of
 from fieldapp.localtime import datetime_local
 from fieldapp.photos.models import Photo
@@ -130,6 +130,7 @@ def report_context(visit: Visit) -> dict:
         "signature": next((p for p in photos if p.kind == "signature"), None),
         "meter": meter,
         "codes": codes,
+        "returns": returns_of_visit(visit.id),
     }
 
 

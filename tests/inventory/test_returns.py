@@ -69,6 +69,12 @@ def test_a_visit_logs_the_defective_part_once(tech_client, site, supplier):
     assert ret.created_by_id == site.tech.id
     event = db.session.scalar(sa.select(ActivityEvent).where(ActivityEvent.verb == "return.logged"))
     assert event.summary.startswith(f"{ret.reference}: defective HP 729 printhead")
+    report = tech_client.get(f"/visits/{payload['id']}/report").get_data(as_text=True)
+    assert (
+        "Defective part taken out, going back to the supplier: HP 729 printhead × 1 "
+        "(serial SN-8812-A)" in report
+    )
+    assert ret.reference not in report  # the office's link, not the tech's
     # The new printhead still came out of the warehouse: a return moves no stock.
     warehouse_level = db.session.scalar(
         sa.select(StockLevel.quantity).where(
@@ -150,6 +156,8 @@ def logged(tech_client, site, supplier, client, auth):
 
 
 def test_the_office_ships_and_credits_a_return(client, logged):
+    report = client.get(f"/visits/{logged.visit_id}/report").get_data(as_text=True)
+    assert f'href="/stock/returns/{logged.id}">{logged.reference}</a>' in report
     listing = client.get("/stock/returns").get_data(as_text=True)
     assert "1 open return worth $249.00" in listing
     assert logged.reference in listing and "SN-8812-A" in listing
