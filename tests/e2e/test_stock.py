@@ -1,7 +1,11 @@
-"""Stock end to end, on a desktop for the office and a 390x844 phone for the tech: the admin
-adds a tech (whose van exists at once), the office receives parts and sets what the van
-keeps; the tech asks for a restock without signal, it syncs, the office picks part of it, and
-the tech confirms receipt on the phone."""
+"""The stock story end to end, on a desktop for the office and a 390x844 phone for the tech:
+the admin adds a tech (whose van exists at once), the office receives parts and sets what the
+van and the warehouse keep; the tech asks for a restock without signal, it syncs, the office
+picks part of it and the tech confirms receipt on the phone; the tech uses a belt from the van
+on a visit; a count of the van finds one missing and adjusts it; the reorder list suggests the
+belt (and a printhead), a purchase order is drafted from it, ordered and received in two
+partial deliveries; the tech replaces a printhead and marks the old one defective, the office
+ships it back under the supplier's RMA number and records the credit."""
 
 from __future__ import annotations
 
@@ -12,11 +16,18 @@ from playwright.sync_api import expect
 
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
-from fieldapp.inventory.models import RestockRequest, Supplier
+from fieldapp.inventory.models import (
+    PartReturn,
+    PurchaseOrder,
+    RestockRequest,
+    StockMovement,
+    Supplier,
+)
 from fieldapp.inventory.services import van_of
+from fieldapp.visits.models import Visit
 from tests import factories
 from tests.e2e.browser import sign_in
-from tests.e2e.phone import level
+from tests.e2e.phone import level, log_visit
 from tests.e2e.test_accessibility import AXE, check_page
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -28,10 +39,35 @@ def restocks() -> list[RestockRequest]:
     return list(db.session.scalars(sa.select(RestockRequest)))
 
 
-def test_a_new_tech_restocks_the_van_offline_and_confirms_receipt(live_server, browser, phone):
+def movements(part, location, kind: str) -> list[int]:
+    """The signed quantities of one kind of ledger line for a part at a location."""
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            sa.select(StockMovement.quantity)
+            .where(
+                StockMovement.part_id == part.id,
+                StockMovement.location_id == location.id,
+                StockMovement.kind == kind,
+            )
+            .order_by(StockMovement.id)
+        )
+    )
+
+
+def test_the_stock_story_from_a_new_van_to_a_received_order(live_server, browser, phone):
     factories.make_user("admin", name="Frank Moretti", email="frank@example.com")
     warehouse = factories.make_location("warehouse", name="Warehouse")
+    supplier = Supplier(name="Northline Imaging Parts")
+    db.session.add(supplier)
+    db.session.commit()
     belt = factories.make_part(sku="CR357-67010", name="Carriage belt 24in")
+    head = factories.make_part(
+        sku="F9J81A", name="HP 729 printhead", category="printhead", unit_cost_cents=22500
+    )
+    belt.supplier = head.supplier = supplier
+    db.session.commit()
+    factories.set_limits(head, warehouse, 2, 4)  # none in yet: on the reorder list from the start
 
     office = browser.new_context(viewport=DESKTOP)
     desk = office.new_page()
@@ -49,19 +85,30 @@ def test_a_new_tech_restocks_the_van_offline_and_confirms_receipt(live_server, b
     nina = db.session.scalar(sa.select(User).where(User.email == "nina@example.com"))
     van = van_of(nina.id)
     assert van.name == "Nina Alvarez's van"
+    # Her first job, in her phone's pack from the first sign-in.
+    plotter = factories.make_equipment(
+        factories.make_customer(name="Halvorsen Kline Architects"), model="DesignJet T830"
+    )
+    job = factories.make_job(
+        equipment=plotter, assigned_to_id=nina.id, status="scheduled", problem="86:01 carriage"
+    )
 
-    # Receive 6 belts into the warehouse; the van should keep 2 to 3.
+    # Receive 6 belts into the warehouse; the van should keep 2 to 3, the warehouse 5 to 10.
     desk.goto(f"{live_server.url}/stock/move/receive?sku={belt.sku}")
     desk.get_by_label("Into").select_option(label="Warehouse")
     desk.get_by_label("Quantity received").fill("6")
     desk.get_by_label("Unit cost ($)").fill("42.50")
     desk.get_by_role("button", name="Receive parts").click()
     expect(desk.locator(".flash-success")).to_contain_text("Warehouse now has 6")
-    row = desk.locator(f'[data-levels] tr[data-location="{van.id}"]')
-    row.get_by_label(re.compile("Minimum at")).fill("2")
-    row.get_by_label(re.compile("Maximum at")).fill("3")
-    row.get_by_role("button", name="Save").click()
-    expect(desk.locator(".flash-success")).to_contain_text("keeps 2 to 3 of Carriage belt 24in")
+    for where, low, high in ((van, 2, 3), (warehouse, 5, 10)):
+        row = desk.locator(f'[data-levels] tr[data-location="{where.id}"]')
+        row.get_by_label(re.compile("Minimum at")).fill(str(low))
+        row.get_by_label(re.compile("Maximum at")).fill(str(high))
+        row.get_by_role("button", name="Save").click()
+        expect(desk.locator(".flash-success")).to_contain_text(
+            f"{where.name} keeps {low} to {high} of Carriage belt 24in"
+        )
+    assert level(belt, warehouse) == 6
 
     # The tech, without signal, asks for what the van is short of.
     page = phone.start()
@@ -103,41 +150,127 @@ def test_a_new_tech_restocks_the_van_offline_and_confirms_receipt(live_server, b
     expect(arriving.locator("[data-restock-state]")).to_contain_text(
         "Receipt confirmed", timeout=SYNC_TIMEOUT
     )
-    db.session.rollback()
     assert restocks()[0].state == "received" and level(belt, van) == 2
-    office.close()
 
+    # The tech fits one belt from the van on a visit.
+    phone.go("/")
+    page.locator(f'[data-job="{job.number}"]').get_by_role("link", name="Start visit").click()
+    log_visit(
+        page, part_search="belt", summary="Replaced the carriage belt; 86:01 cleared.", steps=False
+    )
+    expect(page).to_have_url(re.compile(rf"/e/{plotter.qr_token}#saved$"))
+    expect(page.locator("[data-saved-confirmation]")).to_contain_text(
+        "The office has it.", timeout=SYNC_TIMEOUT
+    )
+    db.session.rollback()
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.status == "finished" and visit.job_id == job.id
+    assert level(belt, van) == 1 and movements(belt, van, "use") == [-1]
+    assert level(belt, warehouse) == 4
 
-def test_the_reorder_list_becomes_an_order_received_in_two_deliveries(live_server, browser):
-    factories.make_user("office", name="Maria Chen", email="maria@example.com")
-    warehouse = factories.make_location("warehouse", name="Warehouse")
-    supplier = Supplier(name="Northline Imaging Parts")
-    db.session.add(supplier)
-    db.session.commit()
-    head = factories.make_part(sku="F9J81A", name="HP 729 printhead", unit_cost_cents=22500)
-    head.supplier = supplier
-    db.session.commit()
-    factories.set_limits(head, warehouse, 2, 4)
+    # The office counts the van: the system expects 1 belt, the shelf holds none.
+    desk.goto(f"{live_server.url}/stock/move/count?sku={belt.sku}")
+    desk.get_by_label("At", exact=True).select_option(label="Nina Alvarez's van")
+    desk.get_by_label("Counted").fill("0")
+    desk.get_by_label("Note").fill("Monthly van count")
+    desk.get_by_role("button", name="Record a count").click()
+    expect(desk.locator(".flash-success")).to_contain_text("Nina Alvarez's van now has 0")
+    assert level(belt, van) == 0 and movements(belt, van, "adjust") == [-1]
 
-    office = browser.new_context(viewport=DESKTOP)
-    desk = office.new_page()
-    sign_in(desk, live_server.url, "maria@example.com", factories.PASSWORD)
+    # The reorder list: the van (restocked from the warehouse) and the warehouse (ordered).
     desk.goto(f"{live_server.url}/stock/reorder")
-    row = desk.locator(f'[data-reorder] tr[data-sku="{head.sku}"]')
-    expect(row).to_contain_text("Warehouse")
-    expect(row.locator("strong").last).to_have_text("4")
+    reorder = desk.locator("[data-reorder]")
+    van_row = reorder.locator(f'tr[data-sku="{belt.sku}"][data-location="{van.id}"]')
+    expect(van_row.locator("strong").last).to_have_text("3")
+    expect(van_row.get_by_role("link", name="Restock from warehouse")).to_be_visible()
+    for part, suggested in ((belt, "6"), (head, "4")):
+        row = reorder.locator(f'tr[data-sku="{part.sku}"][data-location="{warehouse.id}"]')
+        expect(row.locator("strong").last).to_have_text(suggested)
     desk.get_by_role("button", name="Draft purchase orders").click()
     expect(desk.locator(".flash-success")).to_contain_text("Draft orders ready to check: PO-00001")
+    db.session.rollback()
+    (order,) = db.session.scalars(sa.select(PurchaseOrder))
+    assert order.state == "draft" and order.supplier_id == supplier.id
+    # Vans are restocked by transfer: only the warehouse's shortfall is ordered.
+    lines = {(line.part.sku, line.location_id): line.quantity for line in order.lines}
+    assert lines == {(belt.sku, warehouse.id): 6, (head.sku, warehouse.id): 4}
+
     desk.get_by_role("link", name="PO-00001").click()
     desk.get_by_role("button", name="Mark as ordered").click()
     expect(desk.locator(".flash-success")).to_contain_text("PO-00001 is ordered from Northline")
+    db.session.rollback()
+    assert db.session.get(PurchaseOrder, order.id).state == "ordered"
 
-    for arrived, state, on_hand in ((3, "Partly received", 3), (1, "Received", 4)):
-        desk.get_by_label("Received now of HP 729 printhead").fill(str(arrived))
+    # Two deliveries: every belt and 3 printheads, then the last printhead.
+    deliveries = (
+        ({"Carriage belt 24in": 6, "HP 729 printhead": 3}, "Partly received", (10, 3)),
+        ({"HP 729 printhead": 1}, "Received", (10, 4)),
+    )
+    for arrived, state, on_hand in deliveries:
+        for name, quantity in arrived.items():
+            desk.get_by_label(f"Received now of {name}").fill(str(quantity))
         desk.get_by_role("button", name="Record this delivery").click()
-        expect(desk.locator(".flash-success")).to_contain_text(f"Received {arrived} part")
+        total = sum(arrived.values())
+        expect(desk.locator(".flash-success")).to_contain_text(
+            f"Received {total} part{'s' if total != 1 else ''} on PO-00001"
+        )
         expect(desk.locator(".subtitle .badge")).to_have_text(state)
-        assert level(head, warehouse) == on_hand
+        assert (level(belt, warehouse), level(head, warehouse)) == on_hand
+    db.session.rollback()
+    assert db.session.get(PurchaseOrder, order.id).state == "received"
     # An office page: axe-core's rules (the phone's text and target sizes are for tech pages).
     assert [v["id"] for v in AXE.run(desk).response["violations"]] == []
+
+    # The tech replaces a failed printhead from the warehouse; the old one is defective and
+    # goes back to the supplier, serial number and all.
+    phone.go(f"/e/{plotter.qr_token}")
+    page.get_by_role("link", name="Start visit").click()
+    expect(page.locator("[data-visit-form]")).to_be_visible()
+    page.get_by_label("Find a part").fill("729")
+    page.locator(".part-hit").first.click()
+    row = page.locator("[data-part-row]").first
+    expect(row.get_by_label("Part", exact=True)).to_have_value(head.sku)
+    row.get_by_label("From").select_option("warehouse")
+    serial = row.get_by_label("Its serial number (optional)")
+    expect(serial).to_be_hidden()  # asked only for a part going back
+    row.get_by_label("The part taken out").select_option("defective")
+    serial.fill("SG83K2104")
+    assert check_page(page, "the visit form with a defective part") == []
+    page.locator(".outcome-choices .status-choice", has_text="Fixed").click()
+    page.get_by_label("What you did").fill("Printhead failed the nozzle check; replaced it.")
+    page.get_by_role("button", name="Finish visit").click()
+    expect(page.locator("[data-saved-confirmation]")).to_contain_text(
+        "The office has it.", timeout=SYNC_TIMEOUT
+    )
+    db.session.rollback()
+    (part_return,) = db.session.scalars(sa.select(PartReturn))
+    assert (part_return.part_id, part_return.serial, part_return.state) == (
+        head.id,
+        "SG83K2104",
+        "waiting",
+    )
+    assert part_return.supplier_id == supplier.id and level(head, warehouse) == 3
+
+    # The office ships it under the supplier's RMA number, then records the credit.
+    desk.goto(f"{live_server.url}/stock/returns")
+    expect(desk.locator(".subtitle")).to_contain_text("1 open return worth $225.00")
+    desk.locator(f'[data-return="{part_return.reference}"]').get_by_role("link").click()
+    desk.get_by_label("RMA number").fill("NL-RMA-55210")
+    desk.get_by_role("button", name="Mark as shipped").click()
+    expect(desk.locator(".flash-success")).to_contain_text("shipped under RMA NL-RMA-55210")
+    desk.get_by_label("Credit ($)").fill("225.00")
+    desk.get_by_role("button", name="Record the credit").click()
+    expect(desk.locator(".flash-success")).to_contain_text("is credited: $225.00")
+    db.session.rollback()
+    part_return = db.session.get(PartReturn, part_return.id)
+    assert (part_return.state, part_return.rma_number, part_return.credit_cents) == (
+        "credited",
+        "NL-RMA-55210",
+        22500,
+    )
+    assert [v["id"] for v in AXE.run(desk).response["violations"]] == []
+    desk.goto(f"{live_server.url}/stock/returns")
+    expect(desk.locator(".subtitle")).to_contain_text("0 open returns worth $0.00 · $225.00")
+
     office.close()
+    phone.stop()
