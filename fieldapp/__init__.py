@@ -31,6 +31,7 @@ from fieldapp.errors import register_error_handlers
 from fieldapp.extensions import csrf, db, login_manager, migrate
 from fieldapp.home import bp as home_bp
 from fieldapp.inventory import api as inventory_api  # noqa: F401
+from fieldapp.inventory.files_views import bp as inventory_files_bp
 from fieldapp.inventory.views import bp as inventory_bp
 from fieldapp.jobs.views import bp as jobs_bp
 from fieldapp.messages import api as messages_api  # noqa: F401
@@ -70,6 +71,7 @@ BLUEPRINTS = (
     customers_bp,
     public_bp,
     inventory_bp,
+    inventory_files_bp,
     jobs_bp,
     messages_bp,
     office_bp,

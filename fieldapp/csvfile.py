@@ -25,6 +25,15 @@ def safe_cell(value: object) -> str:
     return text
 
 
+def plain_cell(text: str) -> str:
+    """A cell read back from a file this app wrote: the apostrophe safe_cell added, taken off
+    again (so an export imported as it is changes nothing)."""
+    rest = text[1:]
+    if text.startswith("'") and rest.startswith(FORMULA_STARTS) and not _NUMBER.match(rest):
+        return rest
+    return text
+
+
 def csv_text(rows: Iterable[Iterable[object]]) -> str:
     """Rows as CSV text, every cell made safe."""
     out = io.StringIO()

@@ -32,8 +32,10 @@ def typed_values(form, names: tuple[str, ...], numbers: tuple[str, ...] = ()) ->
 
 def cents_from_text(value: str) -> int | str:
     """A price typed as dollars ("12", "12.5", "$1,234.50") in cents; anything else as typed."""
-    text = value.strip().replace("$", "").replace(",", "")
-    match = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?", text)
+    text = value.strip().replace("$", "")
+    # Commas only as thousands separators: "40,00" (a decimal comma) is not $4,000.
+    match = re.fullmatch(r"(\d{1,3}(?:,\d{3}){1,2}|\d{1,9})(?:\.(\d{1,2}))?", text)
     if not match:
         return value
-    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    dollars = int(match.group(1).replace(",", ""))
+    return dollars * 100 + int((match.group(2) or "0").ljust(2, "0"))

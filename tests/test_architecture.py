@@ -51,7 +51,7 @@ LAYERS = [
     "sync",
     "office",
 ]
-EDGE_MODULES = {"views", "api", "forms", "printing", "cli", "access"}
+EDGE_MODULES = {"views", "files_views", "api", "forms", "printing", "cli", "access"}
 APP = {
     "__init__",
     "models",

@@ -107,6 +107,12 @@ ACCESS = {
     "/stock/returns/{part_return}": (LOGIN, DENIED, OK, OK),
     "/stock/suppliers": (LOGIN, DENIED, OK, OK),
     "/stock/suppliers/{supplier}": (LOGIN, DENIED, OK, OK),
+    # CSV import and exports of the catalogue, levels and ledger: the office's too.
+    "/stock/import": (LOGIN, DENIED, OK, OK),
+    "/stock/import/template.csv": (LOGIN, DENIED, OK, OK),
+    "/parts.csv": (LOGIN, DENIED, OK, OK),
+    "/stock/levels.csv": (LOGIN, DENIED, OK, OK),
+    "/stock/movements.csv": (LOGIN, DENIED, OK, OK),
     "/api/v1/parts": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/parts/{sku}": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/locations": (UNAUTHORIZED, OK, OK, OK),

@@ -99,6 +99,10 @@ def test_a_part_is_created_edited_and_deactivated(office, store):
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "Use letters, digits" in text and "Enter a price such as 12.50." in text
+    # A decimal comma is refused, never read as thousands ($40.00 is not $4,000).
+    comma = office.post("/parts/new", data={"sku": "CM-1", "name": "Cutter", "unit_cost": "40,00"})
+    assert comma.status_code == 422
+    assert "Enter a price such as 12.50." in comma.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Part)) == 3
 
     done = office.post("/parts/W6B55-67003/active", data={"active": "0"}, follow_redirects=True)

@@ -1,0 +1,226 @@
+"""CSV files for the office: importing the parts catalogue and stock levels (checked first,
+then imported all or nothing), and exporting the catalogue, the levels and the ledger."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from fieldapp.auth.access import OFFICE, allow
+from fieldapp.csvfile import csv_text
+from fieldapp.errors import Invalid, ServiceError
+from fieldapp.inventory import exports
+from fieldapp.inventory.imports import (
+    COLUMNS,
+    KIND_NAMES,
+    KINDS,
+    MAX_ROWS,
+    ImportPreview,
+    check_file,
+    import_file,
+)
+from fieldapp.localtime import company_zone, local_today, parse_day, start_of
+from fieldapp.unit_of_work import in_unit_of_work
+
+bp = Blueprint("inventory_files", __name__)
+
+MB = 1024 * 1024
+# Room left in the import form's hidden field for the other fields of the request.
+FORM_ROOM = 4_096
+CHOOSE_AGAIN = "The checked file did not come back whole: choose it again and check it."
+
+
+def _kind(value: str | None) -> str:
+    return value if value in KINDS else KINDS[0]
+
+
+def _page(kind: str, *, preview=None, problem="", carried=None, filename="", status=200):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    page = render_template(
+        "inventory/import.html",
+        kind=kind,
+        kinds=KINDS,
+        kind_names=KIND_NAMES,
+        columns=COLUMNS,
+        preview=preview,
+        problem=problem,
+        carried=carried,
+        filename=filename,
+        max_rows=MAX_ROWS,
+        limit_mb=f"{limit / MB:g}" if limit else None,
+    )
+    return page, status
+
+
+@bp.route("/stock/import", methods=["GET", "POST"])
+@allow(OFFICE)
+def import_page():
+    """Choose a file and check it (a dry run: every row's result, nothing written); then
+    import it: the same content, checked again, applied only when no row has an error."""
+    if request.method == "GET":
+        return _page(_kind(request.args.get("kind")))
+    kind = _kind(request.form.get("kind"))
+    importing = request.form.get("action") == "import"
+    filename = ""
+    try:
+        data, filename = _chosen_file()
+        if importing:
+            # Someone adding the same SKU meanwhile: the second run finds it and updates it.
+            preview = in_unit_of_work(
+                lambda: import_file(kind, data, actor_id=current_user.id, filename=filename)
+            )
+        else:
+            preview = check_file(kind, data)
+    except ServiceError as exc:
+        return _page(kind, problem=exc.message, filename=filename, status=exc.status)
+    if preview.applied:
+        flash(_imported_message(preview, filename), "success")
+        return redirect(url_for("inventory.parts" if kind == "catalogue" else "inventory.stock"))
+    status = 200
+    if importing:
+        errors = preview.counts["error"]
+        flash(
+            "Nothing was imported: "
+            + ("1 row has an error." if errors == 1 else f"{errors} rows have errors."),
+            "error",
+        )
+        status = 422
+    return _page(kind, preview=preview, carried=_carried(data), filename=filename, status=status)
+
+
+def _chosen_file() -> tuple[bytes, str]:
+    """The uploaded file, or the content the check page carried over to the import."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.read(), upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
+    carried = request.form.get("content", "")
+    if carried:
+        return _unpacked(carried), request.form.get("filename", "")[:120]
+    raise Invalid.field("file", "Choose a CSV file to check.")
+
+
+def _carried(data: bytes) -> str | None:
+    """The checked file for the import form to send back (compressed: a 5,000-row file fits
+    in one form field), or None when even so it is too big and has to be chosen again."""
+    packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    room = request.max_form_memory_size
+    return packed if room is None or len(packed) <= room - FORM_ROOM else None
+
+
+def _unpacked(carried: str) -> bytes:
+    """What _carried packed; never more than an upload may be (a tampered field may hold
+    anything: what comes out is checked again as any file is)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
+    try:
+        packed = base64.b64decode(carried, validate=True)
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(packed, limit + 1)
+    except (binascii.Error, ValueError, zlib.error) as exc:
+        raise Invalid.field("file", CHOOSE_AGAIN) from exc
+    if len(data) > limit or inflater.unconsumed_tail or not inflater.eof:
+        raise Invalid.field("file", CHOOSE_AGAIN)
+    return data
+
+
+def _imported_message(preview: ImportPreview, filename: str) -> str:
+    counts = preview.counts
+    what = f"{filename} ({KIND_NAMES[preview.kind]})" if filename else KIND_NAMES[preview.kind]
+    if not preview.changing:
+        return f"Imported {what}: nothing changed, every row matches what is stored."
+    done = ", ".join(
+        f"{counts[status]} {status}" for status in ("new", "updated", "unchanged") if counts[status]
+    )
+    return f"Imported {what}: {done}."
+
+
+@bp.errorhandler(413)
+def file_too_large(_exc):
+    """A file over the upload limit gets the import page with the reason, not a bare error."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    size = f"{limit / MB:g} MB" if limit >= MB else f"{limit // 1024:,} KB"
+    message = (
+        f"The file is larger than the upload limit of {size}: split it into files of up to "
+        f"{MAX_ROWS:,} rows and import them one after the other."
+    )
+    return _page(_kind(request.args.get("kind")), problem=message, status=413)
+
+
+@bp.get("/stock/import/template.csv")
+@allow(OFFICE)
+def import_template():
+    """An empty file with the columns of one kind, to fill in."""
+    kind = request.args.get("kind", KINDS[0])
+    if kind not in KINDS:
+        abort(404)
+    return _csv([[column.name for column in COLUMNS[kind]]], f"{kind}_template")
+
+
+# -- Exports ---------------------------------------------------------------------------------
+
+
+def _csv(rows, name: str) -> Response:
+    return Response(
+        csv_text(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _dated(name: str) -> str:
+    return f"{name}_{local_today(company_zone()).isoformat()}"
+
+
+@bp.get("/parts.csv")
+@allow(OFFICE)
+def parts_csv():
+    """The catalogue in the import's columns: edit it in a spreadsheet and import it back."""
+    return _csv(exports.catalogue_rows(), _dated("parts"))
+
+
+@bp.get("/stock/levels.csv")
+@allow(OFFICE)
+def levels_csv():
+    """Every level with its minimum, maximum and value; imports back as a levels file."""
+    return _csv(exports.level_rows(), _dated("stock_levels"))
+
+
+@bp.get("/stock/movements.csv")
+@allow(OFFICE)
+def movements_csv():
+    """The ledger, oldest first; ?since= and ?until= (YYYY-MM-DD, both days included) limit it
+    to days in the company's time zone. Sent as it is read, so a long ledger never waits."""
+    zone = company_zone()
+    since = parse_day(request.args.get("since"), "since")
+    until = parse_day(request.args.get("until"), "until")
+    if since and until and until < since:
+        raise Invalid.field("until", "Choose an end date on or after the start date.")
+    start = start_of(since, zone) if since else None
+    end = start_of(until + timedelta(days=1), zone) if until else None
+
+    def lines():
+        yield csv_text([exports.MOVEMENT_HEADER])
+        for batch in exports.movement_batches(start, end):
+            yield csv_text(exports.movement_row(movement) for movement in batch)
+
+    name = f"stock_movements_{since or 'start'}_to_{until or local_today(zone)}"
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
