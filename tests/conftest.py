@@ -4,7 +4,10 @@ FIELDAPP_TEST_DATABASE_URL is set), a client, a CLI runner and a sign-in helper.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -83,18 +86,38 @@ class RequestClient(FlaskClient):
 
 
 def make_test_app(tmp_path, postgres_schema, **overrides):
+    if not postgres_schema:
+        _new_sqlite_database(tmp_path / "test.sqlite3")
     url = postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     app = create_app({**_base_config(url, tmp_path / "uploads"), **overrides})
     app.test_client_class = RequestClient
     _apps_made.append(app)
-    with app.app_context():
-        if postgres_schema:
+    if postgres_schema:
+        with app.app_context():
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
                 connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            db.create_all()
     return app
+
+
+_sqlite_schema: list[Path] = []
+
+
+def _new_sqlite_database(path: Path) -> None:
+    """A new SQLite database with every table: a copy of one made once per run (creating the
+    tables for each test was a good part of its setup). A second app on the same folder (two
+    app instances on one database) shares the file already there."""
+    if path.exists():
+        return
+    if not _sqlite_schema:
+        folder = Path(tempfile.mkdtemp(prefix="fieldapp-schema-"))
+        schema = folder / "schema.sqlite3"
+        app = create_app(_base_config(f"sqlite:///{schema}", folder / "uploads"))
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        _sqlite_schema.append(schema)
+    shutil.copyfile(_sqlite_schema[0], path)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
+from werkzeug.security import generate_password_hash
+
 from fieldapp.auth.models import User
 from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment, QrLabel
@@ -13,6 +15,11 @@ from fieldapp.jobs.models import Job
 from fieldapp.unit_of_work import unit_of_work
 
 PASSWORD = "correct-horse-battery"
+# The app hashes passwords with scrypt, about 0.1 s each: for every user a test makes and again
+# at every sign-in, a good part of the suite's time. Test users share one cheap hash of the
+# test password instead (check_password_hash reads the method from the hash). Passwords set
+# through the app (the admin page, `flask user`, a change of password) still use scrypt.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 _counter = itertools.count(1)
 
 
@@ -24,8 +31,7 @@ def make_user(role: str = "tech", **fields) -> User:
     n = _next()
     fields.setdefault("email", f"{role}{n}@example.com")
     fields.setdefault("name", f"{role.title()} Person{n}")
-    user = User(role=role, **fields)
-    user.set_password(PASSWORD)
+    user = User(role=role, password_hash=PASSWORD_HASH, **fields)
     db.session.add(user)
     db.session.commit()
     return user
