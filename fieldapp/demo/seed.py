@@ -1081,8 +1081,10 @@ class _DemoBusiness:
                     note="Impact damage on the nozzle plate: not covered" * (state == "rejected"),
                     created_at=visit.end,
                     created_by_id=visit.tech.user.id,
-                    shipped_at=None if state == "waiting" else visit.end + timedelta(days=3),
-                    closed_at=visit.end + timedelta(days=24) if index >= 3 else None,
+                    shipped_at=None
+                    if state == "waiting"
+                    else min(visit.end + timedelta(days=3), self.now),
+                    closed_at=min(visit.end + timedelta(days=24), self.now) if index >= 3 else None,
                 )
             )
         return returns

@@ -373,7 +373,7 @@ class PartReturn(db.Model):
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"))
     state: Mapped[str] = mapped_column(sa.String(12), default="waiting")
     # What is at stake: the part's average cost times the quantity when it was logged.
-    value_cents: Mapped[int] = mapped_column(default=0)
+    value_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     rma_number: Mapped[str] = mapped_column(sa.String(RMA_NUMBER_MAX), default="")
     credit_cents: Mapped[int | None]
     note: Mapped[str] = mapped_column(sa.String(REASON_MAX), default="")

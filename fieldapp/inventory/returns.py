@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from fieldapp.activity.services import record_event
 from fieldapp.auth.models import User
 from fieldapp.dbtypes import utcnow
-from fieldapp.errors import Conflict, NotFound
+from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
-from fieldapp.inventory.models import Part, PartReturn
+from fieldapp.inventory.models import REASON_MAX, RETURN_OPEN_STATES, Part, PartReturn
 
 
 def require_return(return_id: int) -> PartReturn:
@@ -45,6 +45,16 @@ def sync_visit_returns(
     }
     for part_id, row in logged.items():
         if part_id not in wanted and row.state == "waiting":
+            record_event(
+                "return.withdrawn",
+                "part",
+                row.part.sku,
+                f"{row.reference} withdrawn: the corrected visit no longer returns the "
+                f"{row.part.name} ({row.part.sku})",
+                actor_id=actor_id,
+                job_id=job_id,
+                equipment_id=equipment_id,
+            )
             db.session.delete(row)
     created = []
     for part_id, (part, quantity, serials) in wanted.items():
@@ -79,56 +89,81 @@ def sync_visit_returns(
         )
 
 
-def _locked(part_return: PartReturn) -> PartReturn:
-    """The return's row, locked until commit, read fresh: two clicks at once act once."""
-    db.session.refresh(part_return, with_for_update=True)
-    return part_return
-
-
 def ship_return(part_return: PartReturn, data: dict, actor: User) -> PartReturn:
     """Shipped to the supplier under their RMA number (data loaded by ReturnShipSchema)."""
-    _locked(part_return)
-    if part_return.state != "waiting":
-        raise Conflict(f"{part_return.reference} was shipped already.")
-    part_return.state = "shipped"
-    part_return.rma_number = data["rma_number"]
-    part_return.shipped_at = utcnow()
-    if data.get("note"):
-        part_return.note = data["note"]
+    _move(
+        part_return,
+        ("waiting",),
+        "shipped",
+        rma_number=data["rma_number"],
+        shipped_at=utcnow(),
+        note=_noted(part_return, data.get("note", ""), "note"),
+    )
     _event(part_return, "shipped", f"shipped under RMA {part_return.rma_number}", actor)
     return part_return
 
 
 def credit_return(part_return: PartReturn, data: dict, actor: User) -> PartReturn:
     """The supplier credited it (data loaded by ReturnCreditSchema)."""
-    _locked(part_return)
-    if part_return.state != "shipped":
-        raise Conflict(_not_open(part_return, "credited"))
-    part_return.state = "credited"
-    part_return.credit_cents = data["credit_cents"]
-    part_return.closed_at = utcnow()
-    if data.get("note"):
-        part_return.note = data["note"]
+    _move(
+        part_return,
+        ("shipped",),
+        "credited",
+        credit_cents=data["credit_cents"],
+        closed_at=utcnow(),
+        note=_noted(part_return, data.get("note", ""), "note"),
+    )
     _event(part_return, "credited", f"credited ${part_return.credit_cents / 100:,.2f}", actor)
     return part_return
 
 
 def reject_return(part_return: PartReturn, data: dict, actor: User) -> PartReturn:
     """The supplier refused it (before or after it was shipped), with the reason."""
-    _locked(part_return)
-    if not part_return.is_open:
-        raise Conflict(_not_open(part_return, "rejected"))
-    part_return.state = "rejected"
-    part_return.credit_cents = 0
-    part_return.closed_at = utcnow()
-    part_return.note = data["note"]
-    _event(part_return, "rejected", f"rejected: {part_return.note}", actor)
+    _move(
+        part_return,
+        RETURN_OPEN_STATES,
+        "rejected",
+        credit_cents=0,
+        closed_at=utcnow(),
+        note=_noted(part_return, data["note"], "reason"),
+    )
+    _event(part_return, "rejected", f"rejected: {data['note']}", actor)
     return part_return
 
 
-def _not_open(part_return: PartReturn, verb: str) -> str:
+def _move(part_return: PartReturn, allowed: tuple[str, ...], state: str, **values) -> None:
+    """Change the return's state only if it is still in an allowed one: one UPDATE that
+    checks it, so two clicks at once (on SQLite too, which locks no row on a read) act once."""
+    moved = db.session.execute(
+        sa.update(PartReturn)
+        .where(PartReturn.id == part_return.id, PartReturn.state.in_(allowed))
+        .values(state=state, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(part_return)
+    if not moved:
+        raise Conflict(_refusal(part_return, state))
+
+
+def _noted(part_return: PartReturn, text: str, field_name: str) -> str:
+    """The return's note with this step's text added after what earlier steps wrote."""
+    text = text.strip()
+    if not text:
+        return part_return.note
+    note = f"{part_return.note}; {text}" if part_return.note else text
+    if len(note) > REASON_MAX:
+        room = REASON_MAX - len(part_return.note) - 2
+        raise Invalid.field(
+            field_name, f"With the note already there, keep this to {max(room, 0)} characters."
+        )
+    return note
+
+
+def _refusal(part_return: PartReturn, wanted: str) -> str:
+    if part_return.state == "shipped" and wanted == "shipped":
+        return f"{part_return.reference} was shipped already."
     if part_return.state == "waiting":
-        return f"{part_return.reference} is not shipped yet; ship it before it is {verb}."
+        return f"{part_return.reference} is not shipped yet; ship it before it is {wanted}."
     return f"{part_return.reference} is closed already ({part_return.state})."
 
 

@@ -312,4 +312,4 @@ class ReturnQuerySchema(Schema):
     state = fields.String(
         load_default="open", validate=validate.OneOf(("open", "closed", "all", *RETURN_STATES))
     )
-    page = Whole(1, 10_000, load_default=1)
+    page = Whole(1, 10_000, load_default=1, strict=False)

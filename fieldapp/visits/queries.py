@@ -232,21 +232,29 @@ def visit_as_form(visit: Visit) -> MultiDict:
             values.append((prefix + "value", f"{result.value:g}"))
         if result.photo_id:
             values.append((prefix + "photo-id", str(result.photo_id)))
+    # A part's return covers part of what was used: those lines say "defective" (the serial
+    # on the first), the rest as plain lines, so saving it unchanged changes no return.
     returning = {
-        row.part_id: row.serial
+        row.part_id: [row.quantity, row.serial]
         for row in db.session.scalars(sa.select(PartReturn).where(PartReturn.visit_id == visit.id))
     }
-    returning_ids = set(returning)
     for (_, _), (quantity, (part, location)) in parts_used_on(visit.id).items():
-        if quantity > 0:
-            defective = part.id in returning_ids
-            values += [
-                ("part-sku", part.sku),
-                ("part-qty", str(quantity)),
-                ("part-from", "van" if location.kind == "van" else "warehouse"),
-                ("part-old", "defective" if defective else ""),
-                ("part-serial", returning.pop(part.id, "")),
-            ]
+        if quantity <= 0:
+            continue
+        source = "van" if location.kind == "van" else "warehouse"
+        left, serial = returning.get(part.id, [0, ""])
+        defective = min(left, quantity)
+        for count, old in ((defective, "defective"), (quantity - defective, "")):
+            if count:
+                values += [
+                    ("part-sku", part.sku),
+                    ("part-qty", str(count)),
+                    ("part-from", source),
+                    ("part-old", old),
+                    ("part-serial", serial if old else ""),
+                ]
+        if defective:
+            returning[part.id] = [left - defective, ""]
     step_photos = set(
         db.session.scalars(
             sa.select(StepResult.photo_id).where(

@@ -16,7 +16,7 @@ from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.equipment.services import resolve_code
 from fieldapp.errors import Conflict, Forbidden, Invalid, NotFound
 from fieldapp.extensions import db
-from fieldapp.inventory.queries import parts_used_on
+from fieldapp.inventory.queries import parts_used_on, returns_of_visit
 from fieldapp.inventory.returns import sync_visit_returns
 from fieldapp.inventory.services import SOURCES, location_for, part_by_sku, return_part, use_part
 from fieldapp.jobs.models import Job
@@ -633,6 +633,9 @@ def _snapshot(visit: Visit) -> dict:
             sa.select(MeterReading.value).where(MeterReading.visit_id == visit.id)
         ),
         "photos": set(db.session.scalars(sa.select(Photo.id).where(Photo.visit_id == visit.id))),
+        "returns": {
+            (row.part_id, row.quantity, row.serial) for row in returns_of_visit(visit.id)
+        },
     }
 
 
@@ -653,6 +656,8 @@ def _record_correction(visit, equipment, before: dict, tech) -> None:
         changes.append(f"meter {before['meter'] or '—'} → {after['meter'] or '—'}")
     if after["photos"] != before["photos"]:
         changes.append("photos")
+    if after["returns"] != before["returns"]:
+        changes.append("defective parts returning")
     record_event(
         "visit.corrected",
         "visit",

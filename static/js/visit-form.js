@@ -186,8 +186,11 @@ async function enhance(form) {
     row.querySelector("select[name='part-sku']").value = "";
     row.querySelector("input[name='part-qty']").value = "1";
     row.querySelector("select[name='part-from']").value = hasVan ? "van" : "warehouse";
-    row.querySelector("select[name='part-old']").value = "";
-    row.querySelector("input[name='part-serial']").value = "";
+    // (A form saved by an older version has neither field.)
+    const old = row.querySelector("select[name='part-old']");
+    if (old) old.value = "";
+    const serial = row.querySelector("input[name='part-serial']");
+    if (serial) serial.value = "";
     rows.append(row);
     showSerials();
     return row;
@@ -196,7 +199,7 @@ async function enhance(form) {
   function showSerials() {
     for (const row of rows.querySelectorAll("[data-part-row]")) {
       const field = row.querySelector("[data-part-serial]");
-      field.hidden = row.querySelector("select[name='part-old']").value !== "defective";
+      if (field) field.hidden = row.querySelector("select[name='part-old']")?.value !== "defective";
     }
   }
   rows.addEventListener("change", (event) => {
@@ -701,7 +704,7 @@ function payloadFrom(form, visit, zone, signature) {
   for (const row of form.querySelectorAll("[data-part-row]")) {
     const sku = row.querySelector("select[name='part-sku']").value.trim();
     if (!sku) continue;
-    const defective = row.querySelector("select[name='part-old']").value === "defective";
+    const defective = row.querySelector("select[name='part-old']")?.value === "defective";
     parts.push({
       sku,
       quantity: Number(row.querySelector("input[name='part-qty']").value),

@@ -14,9 +14,12 @@ import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.dbtypes import utcnow
+from fieldapp.errors import Conflict
 from fieldapp.extensions import db
 from fieldapp.inventory.models import PartReturn, StockLevel, Supplier
+from fieldapp.inventory.returns import ship_return
 from fieldapp.visits.models import Visit
+from fieldapp.visits.queries import visit_as_form
 from tests import factories
 from tests.scenarios import complete_visit
 from tests.sql import count_queries
@@ -231,3 +234,78 @@ def test_the_returns_list_costs_the_same_for_one_return_or_many(client, logged, 
     db.session.commit()
     many = statements()
     assert (one[1], many[1]) == (1, 6) and one[0] == many[0]
+
+
+def test_a_correction_form_splits_a_part_partly_returned(tech_client, site):
+    """Two printheads used, one of them returned: the correction form shows one defective
+    line and one plain line, so saving it unchanged keeps the return as it is."""
+    payload = complete_visit(
+        site, parts=[{**HEAD_LINE, "defective": True, "serial": "SN-1"}, {**HEAD_LINE}]
+    )
+    assert sync(tech_client, op("visit.record", payload))[0]["status"] == "applied"
+    (ret,) = returns()
+    assert ret.quantity == 1
+    form = visit_as_form(db.session.get(Visit, uuid.UUID(payload["id"])))
+    assert form.getlist("part-sku") == ["F9J81A", "F9J81A"]
+    assert form.getlist("part-qty") == ["1", "1"]
+    assert form.getlist("part-old") == ["defective", ""]
+    assert form.getlist("part-serial") == ["SN-1", ""]
+
+
+def test_a_return_taken_off_a_visit_is_said_in_the_feed(tech_client, site):
+    payload = defective_visit(site)
+    sync(tech_client, op("visit.record", payload))
+    (ret,) = returns()
+    sync(tech_client, op("visit.amend", {**payload, "parts": [HEAD_LINE]}))
+    verbs = dict(
+        db.session.execute(
+            sa.select(ActivityEvent.verb, ActivityEvent.summary).where(
+                ActivityEvent.verb.in_(("return.withdrawn", "visit.corrected"))
+            )
+        ).all()
+    )
+    assert verbs["return.withdrawn"].startswith(f"{ret.reference} withdrawn")
+    assert "defective parts returning" in verbs["visit.corrected"]
+
+
+def test_an_expensive_return_fits_the_column(tech_client, site):
+    """99 printheads at $1,000,000 each: the value passes 32 bits and is stored whole."""
+    site.head.unit_cost_cents = 100_000_000
+    db.session.commit()
+    line = {**HEAD_LINE, "quantity": 99, "defective": True}
+    result = sync(tech_client, op("visit.record", complete_visit(site, parts=[line])))[0]
+    assert result["status"] == "applied", result
+    assert returns()[0].value_cents == 9_900_000_000
+
+
+def test_notes_add_up_and_a_second_click_changes_nothing(client, logged):
+    url = f"/stock/returns/{logged.id}"
+    client.post(f"{url}/ship", data={"rma_number": "R-1", "note": "UPS 1Z999"})
+    client.post(f"{url}/reject", data={"reason": "Out of warranty"})
+    (ret,) = returns()
+    assert (ret.state, ret.note) == ("rejected", "UPS 1Z999; Out of warranty")
+    # The service itself refuses a second move, whatever the page showed.
+    with pytest.raises(Conflict, match="closed already"):
+        ship_return(ret, {"rma_number": "R-2"}, ret.created_by)
+    assert returns()[0].rma_number == "R-1"
+    closed = client.post(f"/stock/returns/{ret.id}/credit", data={"credit": "1"})
+    assert closed.status_code == 302 and returns()[0].state == "rejected"
+
+
+def test_a_note_too_long_with_the_earlier_one_is_refused(client, logged):
+    url = f"/stock/returns/{logged.id}"
+    client.post(f"{url}/ship", data={"rma_number": "R-1", "note": "x" * 290})
+    client.post(f"{url}/reject", data={"reason": "Out of warranty, see their letter"})
+    (ret,) = returns()
+    assert ret.state == "shipped" and ret.note == "x" * 290
+
+
+def test_the_returns_list_pages_within_its_filter(client, logged, site):
+    db.session.add_all(
+        PartReturn(part=site.belt, quantity=1, state="credited", credit_cents=1, serial=f"C{n}")
+        for n in range(51)
+    )
+    db.session.commit()
+    second = client.get("/stock/returns?state=closed&page=2").get_data(as_text=True)
+    assert len(re.findall(r'data-return="RET-', second)) == 1 and "Page 2 of 2" in second
+    assert client.get("/stock/returns?state=closed&page=9").status_code == 200

@@ -31,7 +31,7 @@ def upgrade():
         sa.Column("equipment_id", sa.Integer(), nullable=True),
         sa.Column("supplier_id", sa.Integer(), nullable=True),
         sa.Column("state", sa.String(length=12), nullable=False),
-        sa.Column("value_cents", sa.Integer(), nullable=False),
+        sa.Column("value_cents", sa.BigInteger(), nullable=False),
         sa.Column("rma_number", sa.String(length=40), nullable=False),
         sa.Column("credit_cents", sa.Integer(), nullable=True),
         sa.Column("note", sa.String(length=300), nullable=False),
