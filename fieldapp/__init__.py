@@ -34,6 +34,7 @@ from fieldapp.inventory import api as inventory_api  # noqa: F401
 from fieldapp.inventory.files_views import bp as inventory_files_bp
 from fieldapp.inventory.views import bp as inventory_bp
 from fieldapp.jobs.views import bp as jobs_bp
+from fieldapp.localtime import ZONE_SOURCE
 from fieldapp.messages import api as messages_api  # noqa: F401
 from fieldapp.messages.views import bp as messages_bp
 from fieldapp.office import api as office_api  # noqa: F401
@@ -44,6 +45,7 @@ from fieldapp.photos.views import bp as photos_bp
 from fieldapp.public.views import bp as public_bp
 from fieldapp.pwa import bp as pwa_bp
 from fieldapp.security import register_security
+from fieldapp.settings.services import company_zone_name
 from fieldapp.settings.views import bp as settings_bp
 from fieldapp.sops import api as sops_api  # noqa: F401
 from fieldapp.sops.views import bp as sops_bp
@@ -135,3 +137,5 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
     photo_services.init_app(app)
+    # Times are shown in the zone the admin chose in Settings (first run: FIELDAPP_TIMEZONE).
+    app.extensions[ZONE_SOURCE] = company_zone_name

@@ -24,6 +24,8 @@ def defaults(instance_path: str) -> dict:
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "COMPANY_NAME": "Precision Plotter Service",
         "COMPANY_PHONE": "+1 (555) 014-2290",
+        "COMPANY_EMAIL": "",
+        "COMPANY_ADDRESS": "",
         "TIMEZONE": "America/Chicago",
         "UPLOAD_FOLDER": str(instance / "uploads"),
         # A phone photo downscaled in the browser is well under this; the limit guards the server.
@@ -58,6 +60,8 @@ def from_environment(environ: os._Environ | dict) -> dict:
         "UPLOAD_FOLDER": "UPLOAD_FOLDER",
         "COMPANY_NAME": "COMPANY_NAME",
         "COMPANY_PHONE": "COMPANY_PHONE",
+        "COMPANY_EMAIL": "COMPANY_EMAIL",
+        "COMPANY_ADDRESS": "COMPANY_ADDRESS",
         "ENV": "ENV_NAME",
         "TIMEZONE": "TIMEZONE",
     }

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from fieldapp.auth.access import PUBLIC, STAFF, allow
 from fieldapp.dbtypes import utcnow
 from fieldapp.jobs.queries import open_jobs_for_tech
+from fieldapp.localtime import company_zone
 from fieldapp.office.queries import dashboard
 from fieldapp.training.services import unsigned_versions
 from fieldapp.visits.queries import visits_in_progress
@@ -27,8 +26,7 @@ def index():
             visits=visits_in_progress(current_user.id),
             to_read=unsigned_versions(current_user),
         )
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return render_template("office/dashboard.html", board=dashboard(utcnow(), zone))
+    return render_template("office/dashboard.html", board=dashboard(utcnow(), company_zone()))
 
 
 @bp.get("/more")

@@ -18,8 +18,14 @@ LATEST_DAY = date(2099, 12, 31)
 DAY_HINT = "Enter the date as YYYY-MM-DD, e.g. 2026-09-01."
 
 
+# The app names the function that reads the company's zone (it is a setting the admin
+# changes); without one, the zone is the configured FIELDAPP_TIMEZONE.
+ZONE_SOURCE = "fieldapp.localtime.zone_source"
+
+
 def company_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    source = current_app.extensions.get(ZONE_SOURCE)
+    return ZoneInfo(source() if source else current_app.config["TIMEZONE"])
 
 
 def in_range(day: date) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,16 +24,32 @@ _BASE = "http://fieldapp.invalid/"
 _STYLESHEET = "fieldapp.pdf.stylesheet"
 
 
-class StoredPhotos(URLFetcher):
-    """Gives WeasyPrint the photos the document shows, read from the photo store, and nothing
-    else: a PDF never makes the server fetch an address (no SSRF through a page)."""
+@dataclass(frozen=True)
+class Attached:
+    """A file a PDF may show besides photos, e.g. the company's logo."""
 
-    def __init__(self, photos: Iterable[Photo]):
+    data: bytes
+    content_type: str
+
+
+class StoredPhotos(URLFetcher):
+    """Gives WeasyPrint the photos the document shows, read from the photo store, and the
+    files it is handed (the company's logo), and nothing else: a PDF never makes the server
+    fetch an address (no SSRF through a page)."""
+
+    def __init__(self, photos: Iterable[Photo], files: Mapping[str, Attached] | None = None):
         super().__init__()
         self._photos = {photo.id: photo for photo in photos}
+        self._files = dict(files or {})
 
     def fetch(self, url, headers=None):
-        match = _PHOTO_PATH.fullmatch(urlsplit(url).path)
+        path = urlsplit(url).path
+        attached = self._files.get(path) if url.startswith(_BASE) else None
+        if attached is not None:
+            return URLFetcherResponse(
+                url, attached.data, {"Content-Type": attached.content_type}, status=200
+            )
+        match = _PHOTO_PATH.fullmatch(path)
         photo = self._photos.get(uuid.UUID(match["id"])) if match else None
         if not url.startswith(_BASE) or photo is None:
             raise ValueError(f"not fetched for a PDF: {url[:200]}")
@@ -56,10 +73,17 @@ def _stylesheet() -> CSS:
     return cached[1]
 
 
-def html_pdf(html: str, *, paper: str = "letter", photos: Iterable[Photo] = ()) -> bytes:
+def html_pdf(
+    html: str,
+    *,
+    paper: str = "letter",
+    photos: Iterable[Photo] = (),
+    files: Mapping[str, Attached] | None = None,
+) -> bytes:
     """A rendered page (an SOP version's print page, an order) as PDF bytes, with the given
-    photos (an SOP's reference images) as the only files it may show."""
-    document = HTML(string=html, base_url=_BASE, url_fetcher=StoredPhotos(photos))
+    photos (an SOP's reference images) and files (by the path the page names them with) as
+    the only files it may show."""
+    document = HTML(string=html, base_url=_BASE, url_fetcher=StoredPhotos(photos, files))
     return document.write_pdf(
         stylesheets=[_stylesheet(), CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}")]
     )

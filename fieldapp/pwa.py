@@ -26,6 +26,7 @@ from flask import (
 from flask_login import current_user
 
 from fieldapp.auth.access import PUBLIC, STAFF, allow
+from fieldapp.settings import services as settings
 
 bp = Blueprint("pwa", __name__)
 
@@ -198,7 +199,7 @@ def worker_script(build: ShellBuild) -> str:
 @allow(PUBLIC)
 def manifest():
     """The web app manifest: what a phone needs to install FieldApp to its home screen."""
-    company = current_app.config["COMPANY_NAME"]
+    company = settings.company().name
     # Plain URLs, not versioned ones: a phone re-reads the manifest, and icon addresses that
     # changed with every deploy could make it offer an app update for the same pictures.
     icon_192, icon_512, maskable_512 = (

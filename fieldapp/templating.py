@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import Flask, current_app, has_request_context, request
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldapp.localtime import ago, datetime_local, local_date, local_time
 from fieldapp.messages.queries import unread_by_job, unread_total
 from fieldapp.pwa import shell_build
+from fieldapp.settings.services import company
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,15 @@ def reading(value: float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def tel(value: str | None) -> str:
+    """A phone number as a tel: link dials it: a leading + and the digits (extensions after
+    a comma, so "+1 (555) 014-2290 ext. 12" pauses, then dials 12)."""
+    number, _, extension = (value or "").lower().partition("ext")
+    digits = ("+" if number.strip().startswith("+") else "") + re.sub(r"\D", "", number)
+    extension = re.sub(r"\D", "", extension)
+    return f"{digits},{extension}" if extension else digits
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -138,13 +149,16 @@ def register(app: Flask) -> None:
         money=money,
         reading=reading,
         humanise=humanise,
+        tel=tel,
     )
 
     @app.context_processor
     def layout_globals():
+        profile = company()
         return {
             "navigation": navigation,
-            "company_name": current_app.config["COMPANY_NAME"],
-            "company_phone": current_app.config["COMPANY_PHONE"],
+            "company": profile,
+            "company_name": profile.name,
+            "company_phone": profile.phone,
             "current_endpoint": request.endpoint,
         }

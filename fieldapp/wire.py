@@ -7,6 +7,7 @@ phone's op is then refused field by field, never by the database in the middle o
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, validate
@@ -19,6 +20,8 @@ TOO_LONG = "Keep it to {max:,} characters or fewer."
 WHOLE_RANGE = "Enter a whole number from {min:,} to {max:,}."
 EMPTY = "Fill this in."
 NUL_MESSAGE = "Remove the NUL character: no field accepts it."
+# An address a mail server would take: something@domain.tld, no spaces.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EARLIEST = datetime.combine(EARLIEST_DAY, datetime.min.time(), tzinfo=UTC)
 LATEST = datetime.combine(LATEST_DAY, datetime.max.time(), tzinfo=UTC)
 

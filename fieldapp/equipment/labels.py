@@ -7,10 +7,11 @@ SVG, the print page and the PDF all put the QR in the same place.
 
 from __future__ import annotations
 
+import base64
 import io
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -24,6 +25,10 @@ PT_PER_INCH = 72
 
 TAGLINE = "Scan for service history or to request service"
 UNCLAIMED_TEXT = "New label — scan to link it to a plotter"
+# The company's logo takes at most this share of the text column's height, and this height.
+LOGO_SHARE = 0.28
+LOGO_MAX_MM = 9.0
+LOGO_GAP_MM = 0.8
 
 # White space between the label's edge and the QR's own 4-module quiet zone, and the text's
 # distance from the edge: die-cut rolls shift about a millimetre and label printers leave an
@@ -167,6 +172,8 @@ class LabelContent:
     make: str | None = None
     model: str | None = None
     serial: str | None = None
+    tagline: str = TAGLINE
+    logo: bytes | None = None  # the company's logo as PNG, printed above the text
 
     @property
     def claimed(self) -> bool:
@@ -184,6 +191,14 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class LogoBox:
+    x: float  # mm from the label's left edge
+    y: float  # mm from the label's top edge
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
 class LabelLayout:
     """One label laid out: the QR in whole 300 dpi pixels, the text in millimetres."""
 
@@ -194,6 +209,7 @@ class LabelLayout:
     qr_x_px: int  # the symbol's top-left corner, inside the quiet zone
     qr_y_px: int
     lines: tuple[TextLine, ...]
+    logo: LogoBox | None = None
 
     @property
     def modules(self) -> int:
@@ -257,7 +273,7 @@ def _printable_text(text: str | None) -> str:
 def _blocks(content: LabelContent) -> list[_Block]:
     blocks = [
         _Block(_printable_text(content.company), 8, bold=True, max_lines=2),
-        _Block(TAGLINE, 6, max_lines=3, droppable=True),
+        _Block(_printable_text(content.tagline), 6, max_lines=3, droppable=True),
         _Block(_printable_text(content.code), 10, bold=True),
     ]
     if content.claimed:
@@ -372,6 +388,24 @@ def _fit_text(blocks: list[_Block], width: float, height: float, max_scale: floa
     return placed
 
 
+@lru_cache(maxsize=8)
+def _logo_image(data: bytes) -> Image.Image:
+    """The logo flattened on white, in greyscale (labels print black on white)."""
+    logo = Image.open(io.BytesIO(data)).convert("RGBA")
+    flat = Image.new("L", logo.size, 255)
+    flat.paste(logo.convert("L"), mask=logo.getchannel("A"))
+    return flat
+
+
+def _logo_box(logo: bytes, x: float, y: float, width: float, height: float) -> LogoBox:
+    """The logo's place at the top of the text column: at most a quarter of its height."""
+    image = _logo_image(logo)
+    aspect = image.width / image.height
+    box_h = min(height * LOGO_SHARE, LOGO_MAX_MM)
+    box_w = min(box_h * aspect, width)
+    return LogoBox(x, y, box_w, box_w / aspect)
+
+
 def lay_out(content: LabelContent, stock: Stock) -> LabelLayout:
     """Place the QR (as large as the label's height allows) and fit the text beside it."""
     matrix = qr_matrix(content.url)
@@ -388,9 +422,18 @@ def lay_out(content: LabelContent, stock: Stock) -> LabelLayout:
     text_x = px_to_mm(box_x + box_px) + TEXT_GAP_MM
     text_w = stock.label_w - TEXT_EDGE_MM - text_x
     text_h = stock.label_h - 2 * TEXT_EDGE_MM
+    logo = None
+    if content.logo:
+        logo = _logo_box(content.logo, text_x, TEXT_EDGE_MM, text_w, text_h)
+        text_h -= logo.height + LOGO_GAP_MM
     placed = _fit_text(_blocks(content), text_w, text_h, max_scale=max(1.0, stock.label_h / 26))
     lines: list[TextLine] = []
     y = TEXT_EDGE_MM + (text_h - _height(placed)) / 2
+    if logo is not None:
+        # The logo and the text below it are centred together in the column.
+        shift = (text_h - _height(placed)) / 2
+        logo = replace(logo, y=TEXT_EDGE_MM + shift)
+        y = logo.y + logo.height + LOGO_GAP_MM
     for index, (block, size, block_lines) in enumerate(placed):
         if index:
             y += 0.3 * size
@@ -406,6 +449,7 @@ def lay_out(content: LabelContent, stock: Stock) -> LabelLayout:
         qr_x_px=box_x + quiet_px,
         qr_y_px=box_y + quiet_px,
         lines=tuple(lines),
+        logo=logo,
     )
 
 
@@ -435,6 +479,11 @@ def render_image(layout: LabelLayout) -> Image.Image:
         font = _font(line.bold, line.size / MM_PER_INCH * DPI)
         position = (line.x / MM_PER_INCH * DPI, line.baseline / MM_PER_INCH * DPI)
         draw.text(position, line.text, font=font, fill=0, anchor="ls")
+    if layout.logo is not None:
+        box = layout.logo
+        size = (max(1, mm_to_px(box.width)), max(1, mm_to_px(box.height)))
+        logo = _logo_image(layout.content.logo).resize(size, Image.Resampling.LANCZOS)
+        image.paste(logo, (mm_to_px(box.x), mm_to_px(box.y)))
     return image
 
 
@@ -470,7 +519,15 @@ def render_svg(layout: LabelLayout, *, standalone: bool = True) -> str:
             f'{weight} textLength="{_num(line.width)}" lengthAdjust="spacingAndGlyphs">'
             f"{escape(line.text, quote=False)}</text>"
         )
-    parts.append("</g></svg>")
+    parts.append("</g>")
+    if layout.logo is not None:
+        box = layout.logo
+        data = base64.b64encode(layout.content.logo).decode("ascii")
+        parts.append(
+            f'<image x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.width)}" '
+            f'height="{_num(box.height)}" href="data:image/png;base64,{data}"/>'
+        )
+    parts.append("</svg>")
     return "".join(parts)
 
 

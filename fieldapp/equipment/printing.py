@@ -27,6 +27,7 @@ from fieldapp.equipment.queries import active_plotter_counts, plotters_by_id, pl
 from fieldapp.equipment.services import MAX_UNCLAIMED_BATCH, resolve_code
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
+from fieldapp.settings.services import company, logo_png
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.wire import INT32_MAX
 
@@ -51,11 +52,13 @@ class Batch:
 
 def label_content(token: str, equipment: Equipment | None) -> labels.LabelContent:
     """What the label for this token says (plotter details only once it is claimed)."""
-    config = current_app.config
+    config, profile = current_app.config, company()
     content = labels.LabelContent(
         url=f"{config['PUBLIC_URL']}/e/{token}",
         code=short_code(token),
-        company=config["COMPANY_NAME"],
+        company=profile.name,
+        tagline=profile.label_text,
+        logo=logo_png(),
     )
     if equipment is None:
         return content

@@ -71,6 +71,7 @@ from fieldapp.inventory.services import (
 )
 from fieldapp.pdf import PAPER_SIZES, html_pdf
 from fieldapp.security import local_url
+from fieldapp.settings.services import logo_for_pdf
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.wire import flat_messages
 
@@ -665,7 +666,9 @@ def order_pdf(order_id: int):
         abort(400, description="Paper must be letter or a4.")
     order = require_order(order_id)
     html = render_template("inventory/order_print.html", order=order)
-    response = Response(html_pdf(html, paper=paper), mimetype="application/pdf")
+    response = Response(
+        html_pdf(html, paper=paper, files=logo_for_pdf()), mimetype="application/pdf"
+    )
     response.headers["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
     response.cache_control.private = True
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.auth.models import User
@@ -14,7 +14,7 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
-from fieldapp.localtime import parse_day
+from fieldapp.localtime import company_zone, parse_day
 from fieldapp.office import queries
 from fieldapp.office import reports as reporting
 
@@ -24,7 +24,7 @@ REPORT_SLUGS = "any(" + ", ".join(f'"{slug}"' for slug in reporting.REPORTS) + "
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return company_zone()
 
 
 def _today() -> date:

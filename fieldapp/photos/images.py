@@ -40,42 +40,43 @@ class UploadLimits:
     max_pixels: int
 
 
-def _too_many_pixels(limits: UploadLimits) -> Invalid:
+def _too_many_pixels(limits: UploadLimits, what: str) -> Invalid:
     return Invalid.field(
-        "photo",
-        "That image has too many pixels to be a photo "
+        what,
+        f"That image has too many pixels to be a {what} "
         f"(the limit is {limits.max_pixels // 1_000_000} megapixels).",
     )
 
 
-def decode(data: bytes, limits: UploadLimits) -> Image.Image:
-    """The decoded image, or Invalid with a message a person can act on."""
+def decode(data: bytes, limits: UploadLimits, what: str = "photo") -> Image.Image:
+    """The decoded image, or Invalid (on the field named by what: photo, logo) with a
+    message a person can act on."""
     if not data:
-        raise Invalid.field("photo", "The photo is empty. Take or choose it again.")
+        raise Invalid.field(what, f"The {what} is empty. Take or choose it again.")
     if len(data) > limits.max_bytes:
         raise Invalid.field(
-            "photo",
+            what,
             f"That file is larger than {limits.max_bytes // (1024 * 1024)} MB; "
-            "send a smaller photo.",
+            f"send a smaller {what}.",
         )
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only
         if image.format not in ALLOWED_FORMATS:
             raise Invalid.field(
-                "photo", f"{image.format} images are not accepted; send a JPEG or PNG photo."
+                what, f"{image.format} images are not accepted; send a JPEG or PNG {what}."
             )
         width, height = image.size
         if width * height > limits.max_pixels:
-            raise _too_many_pixels(limits)
+            raise _too_many_pixels(limits, what)
         # A JPEG can be decoded at a fraction of its size: far less memory and time.
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own check, beyond our limit anyway (a warning is raised under -W error).
-        raise _too_many_pixels(limits) from exc
+        raise _too_many_pixels(limits, what) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Invalid.field(
-            "photo", "That file is not a photo we can read. Send a JPEG or PNG image."
+            what, f"That file is not a {what} we can read. Send a JPEG or PNG image."
         ) from exc
     return image
 
@@ -109,3 +110,15 @@ def clean(data: bytes, kind: str, limits: UploadLimits) -> CleanImage:
     thumb_bytes = io.BytesIO()
     thumb.save(thumb_bytes, "JPEG", quality=80)
     return CleanImage(full.getvalue(), thumb_bytes.getvalue(), content_type, *image.size)
+
+
+LOGO_BOX = (800, 300)
+
+
+def clean_logo(data: bytes, limits: UploadLimits) -> bytes:
+    """A company logo as a stripped PNG that fits a letterhead (transparency kept)."""
+    image = decode(data, limits, "logo").convert("RGBA")
+    image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

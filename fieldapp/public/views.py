@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, allow
@@ -16,6 +16,7 @@ from fieldapp.localtime import company_zone
 from fieldapp.public import queries, services
 from fieldapp.public.models import ServiceRequest
 from fieldapp.public.services import count_request_attempt, submit_service_request
+from fieldapp.settings.services import company
 from fieldapp.unit_of_work import unit_of_work
 
 bp = Blueprint("public", __name__)
@@ -51,9 +52,7 @@ def request_service(token: str):
     try:
         # Counted on its own, first: a refused or broken request still counts.
         with unit_of_work():
-            count_request_attempt(
-                found.equipment, address, company_phone=current_app.config["COMPANY_PHONE"]
-            )
+            count_request_attempt(found.equipment, address, company_phone=company().phone)
     except Throttled as exc:
         return public_plotter_page(found, request.form, {"_": [exc.message]}, 429)
     upload = request.files.get("photo")

@@ -11,6 +11,7 @@ from flask_login import current_user
 from fieldapp.auth.access import OFFICE, STAFF, allow
 from fieldapp.errors import ServiceError
 from fieldapp.pdf import PAPER_SIZES, html_pdf
+from fieldapp.settings.services import logo_for_pdf
 from fieldapp.sops.formatting import KIND_LABELS, setting_changes, sop_text, word_changes
 from fieldapp.sops.models import SOP_CATEGORIES, STEP_KINDS, Sop
 from fieldapp.sops.queries import comparison, plotter_models, sop_rows, version_page
@@ -128,7 +129,9 @@ def pdf(slug: str, number: int):
         abort(404)
     html = render_template("sops/print.html", page=page, version=page.version)
     images = [image.photo for step in page.version.steps for image in step.images]
-    response = Response(html_pdf(html, paper=paper, photos=images), mimetype="application/pdf")
+    response = Response(
+        html_pdf(html, paper=paper, photos=images, files=logo_for_pdf()), mimetype="application/pdf"
+    )
     response.headers["Content-Disposition"] = (
         f'inline; filename="{page.version.sop.slug}-v{number}.pdf"'
     )

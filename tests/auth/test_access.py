@@ -59,6 +59,8 @@ ACCESS = {
     "/visits/{visit}": (LOGIN, OK, OK, OK),  # another tech's visit, finished: the history
     "/visits/{visit}/edit": (LOGIN, DENIED, DENIED, DENIED),  # only its own tech corrects it
     "/settings": (LOGIN, DENIED, OK, OK),
+    "/settings/company": (LOGIN, DENIED, DENIED, OK),
+    "/company/logo-{logo}.png": (OK, OK, OK, OK),  # the public page shows it
     "/visits/{visit}/report": (LOGIN, DENIED, OK, OK),  # techs read only their own
     "/van": (LOGIN, OK, DENIED, DENIED),
     "/api/v1/equipment": (UNAUTHORIZED, OK, OK, OK),
@@ -147,18 +149,21 @@ def subjects(app):
     from fieldapp.equipment.services import issue_unclaimed_labels
     from fieldapp.extensions import db
     from fieldapp.photos.services import add_photo
+    from fieldapp.settings.services import change_logo
 
     user = factories.make_user("tech")
     plotter = factories.make_equipment()
     visit = factories.make_visit(plotter, user)
     job = factories.make_job(equipment=plotter, assigned_to_id=user.id)
     photo = add_photo(factories.jpeg_bytes(), uploaded_by_id=user.id)
+    company = change_logo(factories.jpeg_bytes(), actor_id=None)
     db.session.commit()
     return {
         "unclaimed": issue_unclaimed_labels(1, actor_id=None)[0].token,
         "equipment": plotter.id,
         "customer": plotter.customer_id,
         "photo": photo.id,
+        "logo": company.logo_digest,
         "size": "thumb",
         "stock": "l7163",
         "visit": visit.id,
