@@ -311,3 +311,19 @@ def test_job_types_have_a_planned_length_the_office_sets(client, auth):
         assert default_minutes("repair") == 150
     page = client.get("/settings").get_data(as_text=True)
     assert re.search(r'name="minutes_repair"[^>]*min="15" max="720" step="15"', page)
+
+
+@pytest.mark.parametrize(
+    "shown, dialled",
+    [
+        ("+1 (555) 014-2290", "+15550142290"),
+        ("555.201.7788", "5552017788"),
+        ("+1 555 014 2290 ext. 12", "+15550142290,12"),
+        ("", ""),
+    ],
+)
+def test_a_phone_link_dials_the_number(shown, dialled):
+    """Does a tel: link hold only what a phone dials (the page shows the number as typed)?"""
+    from fieldapp.templating import tel
+
+    assert tel(shown) == dialled
