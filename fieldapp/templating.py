@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from fieldapp.localtime import ago, datetime_local, local_date, local_time
+from fieldapp.localtime import (
+    ago,
+    company_zone,
+    datetime_local,
+    local_date,
+    local_time,
+    local_today,
+)
 from fieldapp.messages.queries import unread_by_job, unread_total
 from fieldapp.pwa import shell_build
 from fieldapp.settings.services import company
@@ -33,6 +41,7 @@ TECH_NAV = (
 OFFICE_NAV = (
     NavItem("home.index", "Dashboard", "today"),
     NavItem("jobs.board", "Jobs", "jobs"),
+    NavItem("office.schedule_page", "Schedule", "clock"),
     NavItem("public.inbox", "Requests", "inbox"),
     NavItem("customers.index", "Customers", "customers"),
     NavItem("equipment.index", "Plotters", "plotter"),
@@ -128,6 +137,21 @@ def tel(value: str | None) -> str:
     return f"{digits},{extension}" if extension else digits
 
 
+def planned_time(job) -> str:
+    """When a job is planned, as its tech reads it on Today: "09:00", "09:00–11:00" with an
+    arrival window, the day too when it is not today, or "Unscheduled"."""
+    if job.scheduled_for is None:
+        return "Unscheduled"
+    zone = company_zone()
+    start = job.scheduled_for.astimezone(zone)
+    text = f"{start:%H:%M}"
+    if job.arrival_window_minutes:
+        text += f"–{start + timedelta(minutes=job.arrival_window_minutes):%H:%M}"
+    if start.date() != local_today(zone):
+        text = f"{local_date(start, '%a %b %d')}, {text}"
+    return text
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -150,6 +174,7 @@ def register(app: Flask) -> None:
         reading=reading,
         humanise=humanise,
         tel=tel,
+        planned_time=planned_time,
     )
 
     @app.context_processor

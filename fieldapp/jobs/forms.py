@@ -9,6 +9,7 @@ from fieldapp.customers.queries import find_customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import find_equipment
 from fieldapp.equipment.services import resolve_code
+from fieldapp.errors import Invalid
 from fieldapp.form_values import optional_id
 from fieldapp.localtime import parse_local_datetime as local_datetime
 
@@ -59,4 +60,23 @@ def assignment_fields(form, zone: ZoneInfo) -> dict:
     return {
         "tech_id": optional_id(form.get("tech")),
         "scheduled_for": local_datetime(form.get("scheduled_for"), zone, "scheduled_for"),
+    }
+
+
+def _minutes(value: str | None, field: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 4:
+        raise Invalid.field(field, "Enter whole minutes, e.g. 90.")
+    return int(value)
+
+
+def schedule_fields(form, zone: ZoneInfo) -> dict:
+    """The arguments of schedule_job from the schedule form (or a job dropped on a lane)."""
+    return {
+        "tech_id": optional_id(form.get("tech")),
+        "start": local_datetime(form.get("scheduled_for"), zone, "scheduled_for"),
+        "duration_minutes": _minutes(form.get("duration"), "duration"),
+        "arrival_window_minutes": _minutes(form.get("arrival_window"), "arrival_window") or 0,
     }

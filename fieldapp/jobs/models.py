@@ -28,6 +28,10 @@ JOB_NUMBER_OFFSET = 1000
 JOB_NUMBER_LENGTH = 20
 _JOB_NUMBER = re.compile(r"^\s*J?-?(\d{1,10})\s*$", re.IGNORECASE)
 _MAX_JOB_ID = 2**31 - 1  # the id column's range: a larger number names no job
+# A visit is planned in quarter hours, at most a long working day; the customer may be
+# promised an arrival window of up to 4 hours after the planned start.
+DURATION_MINUTES = (15, 720)
+WINDOW_MINUTES = (0, 240)
 
 
 def job_id_from_number(number: str | int) -> int | None:
@@ -51,6 +55,15 @@ class Job(db.Model):
         # The board's recently done column and the reports read done jobs by when they closed.
         sa.Index("ix_jobs_status_closed_at", "status", "closed_at"),
         sa.Index("ix_jobs_equipment_id", "equipment_id"),
+        sa.CheckConstraint(
+            f"duration_minutes IS NULL OR duration_minutes BETWEEN {DURATION_MINUTES[0]} "
+            f"AND {DURATION_MINUTES[1]}",
+            name="duration_in_range",
+        ),
+        sa.CheckConstraint(
+            f"arrival_window_minutes BETWEEN {WINDOW_MINUTES[0]} AND {WINDOW_MINUTES[1]}",
+            name="arrival_window_in_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +79,10 @@ class Job(db.Model):
     caller_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: as long as the settings plan a job of its kind (changing them moves the plan).
+    duration_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    # The customer is told the tech arrives between scheduled_for and this many minutes later.
+    arrival_window_minutes: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     follow_up_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

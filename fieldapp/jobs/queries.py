@@ -41,6 +41,18 @@ def open_jobs_for_tech(tech_id: int) -> list[Job]:
     )
 
 
+def job_with_parties(job_id: int) -> Job | None:
+    """A job with its customer, plotter and tech, read in one statement."""
+    return db.session.scalar(
+        sa.select(Job)
+        .where(Job.id == job_id)
+        .options(
+            joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to)
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
 def open_jobs_for(equipment_id: int) -> list[Job]:
     """A plotter's open jobs, newest first."""
     return list(

@@ -12,10 +12,12 @@ from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Conflict, Forbidden, Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import (
+    DURATION_MINUTES,
     JOB_KINDS,
     JOB_PRIORITIES,
     JOB_SOURCES,
     JOB_STATUSES,
+    WINDOW_MINUTES,
     Job,
     job_id_from_number,
 )
@@ -253,6 +255,61 @@ def assign_job(
         job_id=job.id,
         equipment_id=job.equipment_id,
     )
+    return job
+
+
+def check_plan(duration_minutes: int | None, arrival_window_minutes: int) -> None:
+    """A planned length in quarter hours within a working day, and a window of at most 4 h."""
+    low, high = DURATION_MINUTES
+    errors: dict[str, list[str]] = {}
+    if duration_minutes is not None and not (
+        low <= duration_minutes <= high and duration_minutes % 15 == 0
+    ):
+        errors["duration"] = [f"Plan from {low} to {high} minutes, in steps of 15."]
+    low, high = WINDOW_MINUTES
+    if not (low <= arrival_window_minutes <= high and arrival_window_minutes % 15 == 0):
+        errors["arrival_window"] = [
+            f"The arrival window is 0 to {high // 60} hours, in steps of 15 minutes."
+        ]
+    if errors:
+        raise Invalid("The plan needs attention.", errors)
+
+
+def schedule_job(
+    job: Job,
+    *,
+    tech_id: int | None,
+    start: datetime | None,
+    duration_minutes: int | None,
+    arrival_window_minutes: int,
+    actor_id: int | None,
+) -> Job:
+    """Put a job on the schedule: the tech, the planned start, how long it is planned for
+    (None: its type's default) and the arrival window promised to the customer (flush only).
+    The tech's Today shows it at its next load, or the phone's next sync offline."""
+    check_plan(duration_minutes, arrival_window_minutes)
+    if start is None and tech_id is not None and job.status != "in_progress":
+        raise Invalid.field("scheduled_for", "Choose when the tech should be there.")
+    plan_changed = (job.duration_minutes, job.arrival_window_minutes) != (
+        duration_minutes,
+        arrival_window_minutes,
+    )
+    moved = (job.assigned_to_id, job.scheduled_for) != (tech_id, start)
+    job.duration_minutes, job.arrival_window_minutes = duration_minutes, arrival_window_minutes
+    assign_job(job, tech_id, start, actor_id)
+    if plan_changed and not moved:
+        length = f"{duration_minutes} min" if duration_minutes else "its type's usual length"
+        window = f", arrival within {arrival_window_minutes} min" if arrival_window_minutes else ""
+        job.updated_at = utcnow()
+        record_event(
+            "job.assigned",
+            "job",
+            job.id,
+            f"{job.number} planned for {length}{window}",
+            actor_id=actor_id,
+            job_id=job.id,
+            equipment_id=job.equipment_id,
+        )
     return job
 
 

@@ -1,22 +1,32 @@
-"""Office pages: a tech's day, and the reports (each with a chart, a date range and CSV)."""
+"""Office pages: the schedule, a tech's day, and the reports (each with a chart, a date range
+and CSV)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.auth.models import User
+from fieldapp.auth.queries import active_techs
 from fieldapp.csvfile import csv_text
 from fieldapp.dbtypes import utcnow
-from fieldapp.errors import Invalid
+from fieldapp.errors import Invalid, ServiceError
 from fieldapp.extensions import db
+from fieldapp.jobs.forms import schedule_fields
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
+from fieldapp.jobs.queries import job_with_parties
+from fieldapp.jobs.services import schedule_job
 from fieldapp.localtime import company_zone, parse_day
-from fieldapp.office import queries
+from fieldapp.office import queries, schedule
 from fieldapp.office import reports as reporting
+from fieldapp.security import local_url
+from fieldapp.settings.services import default_minutes
+from fieldapp.unit_of_work import unit_of_work
+from fieldapp.wire import INT32_MAX
 
 bp = Blueprint("office", __name__)
 
@@ -108,3 +118,83 @@ def report_csv(slug: str):
 def job_number(job_id: int) -> str:
     """A job's number from its id, for lines that carry only the id (events, step results)."""
     return f"J-{job_id + JOB_NUMBER_OFFSET}"
+
+
+@bp.get("/schedule")
+@allow(OFFICE)
+def schedule_page():
+    """The day or the week with a lane per tech; what waits for a time or a tech beside it."""
+    view = request.args.get("view", "day")
+    if view not in schedule.VIEWS:
+        view = "day"
+    error = None
+    try:
+        day = parse_day(request.args.get("date"), "date") or _today()
+    except Invalid as exc:
+        day, error = _today(), f"{exc.fields['date'][0]} Showing today instead."
+    step = timedelta(days=1 if view == "day" else 7)
+    return render_template(
+        "office/schedule.html",
+        plan=schedule.schedule(day, view, _zone()),
+        day=day,
+        today=_today(),
+        previous=day - step,
+        following=day + step,
+        error=error,
+        windows=WINDOW_CHOICES,
+    )
+
+
+@bp.route("/jobs/<int:job_id>/schedule", methods=["GET", "POST"])
+@allow(OFFICE)
+def schedule_job_page(job_id: int):
+    """Plan one job: tech, start, length and arrival window (the schedule's drag does the
+    same through this form, so the keyboard and the mouse have one path)."""
+    job = job_with_parties(job_id) if job_id <= INT32_MAX else None
+    if job is None:
+        abort(404)
+    errors: dict = {}
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                schedule_job(
+                    job, **schedule_fields(request.form, _zone()), actor_id=current_user.id
+                )
+        except ServiceError as exc:
+            if wants_json:
+                body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+                return {"error": body}, exc.status
+            errors = exc.fields or {"_": [exc.message]}
+        else:
+            if wants_json:
+                return {"job": job.number}
+            flash(f"{job.number} is planned.", "success")
+            back = local_url(request.form.get("next"))
+            return redirect(back or url_for("office.schedule_page", date=_day_of(job)))
+    page = render_template(
+        "office/schedule_job.html",
+        job=job,
+        techs=active_techs(),
+        default_minutes=default_minutes(job.kind),
+        windows=WINDOW_CHOICES,
+        form=request.form if errors else None,
+        errors=errors,
+        back=local_url(request.values.get("next")),
+    )
+    return page, 422 if errors else 200
+
+
+def _day_of(job) -> str | None:
+    when = job.scheduled_for
+    return when.astimezone(_zone()).date().isoformat() if when else None
+
+
+WINDOW_CHOICES = [
+    (0, "Exact time"),
+    (30, "30 minutes"),
+    (60, "1 hour"),
+    (120, "2 hours"),
+    (180, "3 hours"),
+    (240, "4 hours"),
+]

@@ -227,6 +227,7 @@ def _job(job: Job) -> dict:
         "problem": job.problem,
         "error_code": job.error_code,
         "scheduled_for": job.scheduled_for.isoformat() if job.scheduled_for else None,
+        "arrival_window_minutes": job.arrival_window_minutes,
         "customer": job.customer.name,
         "equipment": job.equipment.qr_token if job.equipment else None,
     }

@@ -59,6 +59,8 @@ ACCESS = {
     "/visits/{visit}": (LOGIN, OK, OK, OK),  # another tech's visit, finished: the history
     "/visits/{visit}/edit": (LOGIN, DENIED, DENIED, DENIED),  # only its own tech corrects it
     "/settings": (LOGIN, DENIED, OK, OK),
+    "/schedule": (LOGIN, DENIED, OK, OK),
+    "/jobs/{job}/schedule": (LOGIN, DENIED, OK, OK),
     "/settings/company": (LOGIN, DENIED, DENIED, OK),
     "/company/logo-{logo}.png": (OK, OK, OK, OK),  # the public page shows it
     "/visits/{visit}/report": (LOGIN, DENIED, OK, OK),  # techs read only their own
