@@ -1,12 +1,15 @@
-"""Customers: create, edit, retire, search."""
+"""Customers: create, edit, retire, merge two that are one firm."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
 from fieldapp.customers.models import Customer
-from fieldapp.errors import Invalid
+from fieldapp.errors import Conflict, Invalid
 from fieldapp.extensions import db
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -66,3 +69,65 @@ def set_customer_active(customer: Customer, active: bool, *, actor_id: int) -> C
         actor_id=actor_id,
     )
     return customer
+
+
+# Words a firm's name is written with or without: "Oakridge Survey & Mapping" and
+# "oakridge survey and mapping, inc." are one firm.
+_FILLER = {"and", "the", "inc", "llc", "ltd", "co", "corp", "company"}
+
+
+def name_key(name: str) -> str:
+    """A name as duplicates compare: no case, accents, punctuation, spacing or filler words."""
+    plain = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", plain)
+    return " ".join(word for word in words if word not in _FILLER)
+
+
+# How a merge names the rows it moves (a table not listed is named as it is).
+_ROW_NAMES = {"equipment": ("plotter", "plotters"), "jobs": ("job", "jobs")}
+
+
+def rows_text(table: str, count: int) -> str:
+    """ "2 plotters", "1 job": what a merge moves, as people say it."""
+    one, many = _ROW_NAMES.get(table, (table, table))
+    return f"{count} {one if count == 1 else many}"
+
+
+def merge_customers(keep: Customer, duplicate: Customer, *, actor_id: int | None) -> dict:
+    """Fold duplicate into keep (flush only): every row that names the duplicate (plotters,
+    jobs, whatever table refers to a customer) moves to keep, keep's empty details are filled
+    from it, notes are joined, and the duplicate goes. Returns how many rows moved, by table."""
+    if keep.id == duplicate.id:
+        raise Conflict("Choose another customer: a customer cannot be merged into itself.")
+    db.session.flush()
+    moved: dict[str, int] = {}
+    # Found from the schema, so a table added later that refers to customers moves too.
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name == Customer.__tablename__:
+                result = db.session.execute(
+                    sa.update(table)
+                    .where(key.parent == duplicate.id)
+                    .values({key.parent.name: keep.id})
+                )
+                if result.rowcount:
+                    moved[table.name] = moved.get(table.name, 0) + result.rowcount
+    for name in ("contact_name", "phone", "email", "address"):
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+    if duplicate.notes and duplicate.notes not in keep.notes:
+        keep.notes = f"{keep.notes}\n\n{duplicate.notes}".strip()
+    summary = ", ".join(rows_text(table, count) for table, count in sorted(moved.items()))
+    record_event(
+        "customer.merged",
+        "customer",
+        keep.id,
+        f"Merged customer {duplicate.name} into {keep.name}"
+        + (f" ({summary} moved)" if summary else ""),
+        actor_id=actor_id,
+    )
+    db.session.delete(duplicate)
+    db.session.flush()
+    # Rows loaded before the UPDATEs still name the duplicate: read them again.
+    db.session.expire_all()
+    return moved

@@ -1,4 +1,5 @@
-"""Office pages for customers: list, search, create, edit, retire."""
+"""Office pages for customers: list, search, create (warning of duplicates), edit, merge,
+retire."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from flask_login import current_user
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.customers import services
 from fieldapp.customers.models import Customer
-from fieldapp.customers.queries import search_customers
+from fieldapp.customers.queries import (
+    customer_choices,
+    customers_named_like,
+    find_customer,
+    rows_naming,
+    search_customers,
+)
 from fieldapp.equipment.queries import active_plotter_counts, plotters_of
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
+from fieldapp.form_values import optional_id
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits.queries import history_summaries
 
@@ -31,17 +39,28 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @allow(OFFICE)
 def new():
-    errors, status = {}, 200
+    errors, status, duplicates = {}, 200, []
     if request.method == "POST":
-        try:
-            with unit_of_work():
-                customer = services.create_customer(request.form, actor_id=current_user.id)
-        except ServiceError as exc:
-            errors, status = exc.fields, exc.status
+        if request.form.get("confirm_new") != "1":
+            duplicates = customers_named_like(request.form.get("name", ""))
+        if duplicates:
+            status = 409  # nothing saved until the office says it is another firm
         else:
-            flash(f"Added {customer.name}. Now add their plotters.", "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id))
-    page = render_template("customers/form.html", customer=None, form=request.form, errors=errors)
+            try:
+                with unit_of_work():
+                    customer = services.create_customer(request.form, actor_id=current_user.id)
+            except ServiceError as exc:
+                errors, status = exc.fields, exc.status
+            else:
+                flash(f"Added {customer.name}. Now add their plotters.", "success")
+                return redirect(url_for("customers.detail", customer_id=customer.id))
+    page = render_template(
+        "customers/form.html",
+        customer=None,
+        form=request.form,
+        errors=errors,
+        duplicates=duplicates,
+    )
     return page, status
 
 
@@ -74,6 +93,35 @@ def edit(customer_id: int):
         "customers/form.html", customer=customer, form=request.form, errors=errors
     )
     return page, status
+
+
+@bp.route("/<int:customer_id>/merge", methods=["GET", "POST"])
+@allow(OFFICE)
+def merge(customer_id: int):
+    """Fold a duplicate into this customer: choose it, see what moves, confirm."""
+    customer = db.get_or_404(Customer, customer_id)
+    other_id = optional_id(request.values.get("other"))
+    other = find_customer(other_id) if other_id is not None else None
+    if other is not None and other.id == customer.id:
+        other = None
+    if request.method == "POST":
+        if other is None:
+            flash("Choose the customer to merge into this one.", "error")
+            return redirect(url_for("customers.merge", customer_id=customer.id))
+        name = other.name
+        with unit_of_work():
+            services.merge_customers(customer, other, actor_id=current_user.id)
+        flash(f"Merged {name} into {customer.name}: its plotters and jobs are here now.", "success")
+        return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template(
+        "customers/merge.html",
+        customer=customer,
+        other=other,
+        moving=rows_naming(other.id) if other else {},
+        rows_text=services.rows_text,
+        likely=customers_named_like(customer.name, other_than=customer.id),
+        choices=[c for c in customer_choices() if c.id != customer.id],
+    )
 
 
 @bp.post("/<int:customer_id>/status")

@@ -53,6 +53,7 @@ ACCESS = {
     "/customers/new": (LOGIN, DENIED, OK, OK),
     "/customers/{customer}": (LOGIN, DENIED, OK, OK),
     "/customers/{customer}/edit": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/merge": (LOGIN, DENIED, OK, OK),
     "/photos/{photo}": (LOGIN, OK, OK, OK),
     "/photos/{photo}/{size}": (LOGIN, OK, OK, OK),
     "/visits/new": (LOGIN, OK, DENIED, DENIED),
