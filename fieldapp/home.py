@@ -8,8 +8,9 @@ from flask_login import current_user
 from fieldapp.auth.access import PUBLIC, STAFF, allow
 from fieldapp.dbtypes import utcnow
 from fieldapp.jobs.queries import open_jobs_for_tech
-from fieldapp.localtime import company_zone
+from fieldapp.localtime import company_zone, local_today
 from fieldapp.office.queries import dashboard
+from fieldapp.office.reports import owner_trend
 from fieldapp.training.services import unsigned_versions
 from fieldapp.visits.queries import visits_in_progress
 
@@ -26,7 +27,12 @@ def index():
             visits=visits_in_progress(current_user.id),
             to_read=unsigned_versions(current_user),
         )
-    return render_template("office/dashboard.html", board=dashboard(utcnow(), company_zone()))
+    zone = company_zone()
+    return render_template(
+        "office/dashboard.html",
+        board=dashboard(utcnow(), zone),
+        owner=owner_trend(local_today(zone), zone),
+    )
 
 
 @bp.get("/more")

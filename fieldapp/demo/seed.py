@@ -37,6 +37,9 @@ from . import data
 from .sops import PRINTHEAD_LOG, publish_core_sops, publish_preventive_v2
 
 HISTORY_DAYS = 548  # about 18 months
+# The story the owner-load report tells: 18 months ago Frank dispatched, answered and approved
+# most things himself; since FieldApp, Maria and the techs do, and his share falls to a sliver.
+OWNER_SHARE_THEN, OWNER_SHARE_NOW = 0.82, 0.07
 TARGET_VISITS = 400
 RECENT_QUIET_DAYS = 30  # no generated visits on plotters with a scripted story this recently
 UNCLAIMED_LABELS = 12
@@ -120,6 +123,7 @@ class _DemoBusiness:
         self.today = now.astimezone(tz).date()
         self.history_end = _business_day_before(self.today, 1)
         self.history_start = self.today - timedelta(days=HISTORY_DAYS)
+        self.history_start_at = self.now - timedelta(days=HISTORY_DAYS)
         self.tokens: set[str] = set()
         self.users: dict[str, User] = {}
         self.techs: list[Tech] = []
@@ -157,6 +161,7 @@ class _DemoBusiness:
         self.write_visits()
         movements = self.write_stock_ledger()
         self.write_requests_and_threads()
+        self.write_dispatch_history()
         self.write_events()
         summary = {
             "users": len(self.users),
@@ -739,7 +744,7 @@ class _DemoBusiness:
             created = visit_start
         else:
             created = visit_start - timedelta(minutes=self.rng.randint(60, 60 * 48))
-        creator = self.users[data.FRANK if self.rng.random() < 0.12 else data.MARIA]
+        creator = self.office_person(created)
         job = Job(
             customer=plotter.customer,
             equipment=plotter.row,
@@ -1149,7 +1154,7 @@ class _DemoBusiness:
                         job.problem,
                         job.created_at - timedelta(minutes=self.rng.randint(5, 90)),
                         job,
-                        maria,
+                        self.office_person(job.created_at),
                     )
                 )
         for spec in data.SERVICE_REQUESTS:
@@ -1292,6 +1297,52 @@ class _DemoBusiness:
                 "equipment_id": plotter.row.id if plotter else equipment_id,
             }
         )
+
+    def owner_share(self, at: datetime) -> float:
+        """How much of the office's work the owner still did himself at that time."""
+        done = (at - self.history_start_at).total_seconds() / (
+            self.now - self.history_start_at
+        ).total_seconds()
+        done = min(max(done, 0.0), 1.0)
+        return OWNER_SHARE_THEN + (OWNER_SHARE_NOW - OWNER_SHARE_THEN) * done
+
+    def office_person(self, at: datetime) -> User:
+        """Who in the office did something at that time: the owner, less and less often."""
+        owner = self.rng.random() < self.owner_share(at)
+        return self.users[data.FRANK if owner else data.MARIA]
+
+    def write_dispatch_history(self) -> None:
+        """Each past job was opened and then dispatched by someone in the office."""
+        for job in self.jobs:
+            if job in self.today_jobs or job.created_by is None:
+                continue
+            place = f" for the {job.equipment.display_name}" if job.equipment else ""
+            self.event(
+                job.created_at,
+                job.created_by,
+                "job.created",
+                "job",
+                job.id,
+                f"{job.created_by.first_name} opened {job.number}{place} at "
+                f"{job.customer.name}: {job.problem}",
+                job=job,
+                equipment_id=job.equipment_id,
+            )
+            if job.assigned_to is None:
+                continue
+            at = job.created_at + timedelta(minutes=self.rng.randint(5, 90))
+            if job.scheduled_for is not None:
+                at = min(at, job.scheduled_for)
+            self.event(
+                at,
+                self.office_person(at),
+                "job.assigned",
+                "job",
+                job.id,
+                f"{job.number} assigned to {job.assigned_to.first_name}",
+                job=job,
+                equipment_id=job.equipment_id,
+            )
 
     def local(self, day: date, hhmm: str) -> datetime:
         hour, minute = (int(part) for part in hhmm.split(":"))

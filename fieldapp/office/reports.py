@@ -524,6 +524,36 @@ def _percent_text(value: float | None) -> str:
 # -- 6. owner load ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OwnerTrend:
+    """The dashboard's owner-load tile: the share now, then, and week by week between."""
+
+    recent: float | None  # the last 4 weeks
+    earlier: float | None  # 4 weeks half a year before
+    weeks: list[tuple[str, float | None]]
+
+    @property
+    def falling(self) -> bool:
+        return self.recent is not None and self.earlier is not None and self.recent < self.earlier
+
+
+def owner_trend(today: date, zone: ZoneInfo, weeks: int = 26) -> OwnerTrend:
+    """The owner's share of dispatches, thread answers and approvals over the last half year
+    (the owner-load report's figures, read the same way)."""
+    report = owner_load(DateRange(today - timedelta(weeks=weeks) + timedelta(days=1), today), zone)
+
+    def share(rows: list[list]) -> float | None:
+        owner = sum(sum(row[1:7:2]) for row in rows)
+        others = sum(sum(row[2:7:2]) for row in rows)
+        return _pct(owner, owner + others)
+
+    return OwnerTrend(
+        recent=share(report.rows[-4:]),
+        earlier=share(report.rows[:4]),
+        weeks=[(row[0], row[-1]) for row in report.rows],
+    )
+
+
 def owner_load(span: DateRange, zone: ZoneInfo) -> Report:
     """Who does the dispatching, answering and approving: the owner or everyone else, weekly."""
     weeks = span.weeks(zone)

@@ -15,8 +15,9 @@ document.addEventListener("click", (event) => {
 
 // Timelines place their blocks from data attributes (percent of the track): the Content
 // Security Policy allows no style attribute, and setting styles from a script is not one.
-for (const el of document.querySelectorAll("[data-left], [data-width], [data-hours]")) {
+for (const el of document.querySelectorAll("[data-left], [data-width], [data-hours], [data-height]")) {
   if (el.dataset.left) el.style.left = `${el.dataset.left}%`;
+  if (el.dataset.height) el.style.height = `${Math.max(Number(el.dataset.height), 2)}%`;
   if (el.dataset.width) el.style.width = `${el.dataset.width}%`;
   if (el.dataset.hours) el.style.setProperty("--hours", el.dataset.hours);
 }

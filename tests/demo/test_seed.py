@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.office.reports import DateRange, owner_load, owner_trend
 from fieldapp.sops.models import STEP_KINDS, Sop, SopTraining, SopVersion
 from fieldapp.sops.services import version_changes
 from fieldapp.visits.figures import step_figures
@@ -338,3 +340,16 @@ def test_all_demo_users_can_sign_in(seeded, app):
         client = app.test_client()
         response = client.post("/login", data={"email": user["email"], "password": DEMO_PASSWORD})
         assert response.status_code == 302, user["email"]
+
+
+def test_the_owner_load_report_tells_the_owners_story(seeded, app):
+    """Over the 18 months the owner goes from doing most of the dispatching and approving to
+    a small part of it, and the dashboard's tile says so."""
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    today = datetime.now(zone).date()
+    first = owner_load(DateRange(today - timedelta(days=540), today - timedelta(days=450)), zone)
+    last = owner_load(DateRange(today - timedelta(days=90), today), zone)
+    assert first.total[-1] > 60, first.total
+    assert last.total[-1] < 20, last.total
+    trend = owner_trend(today, zone)
+    assert trend.falling and trend.recent < 20 < trend.earlier

@@ -158,3 +158,19 @@ def test_feed_is_for_the_office_only(client, auth):
     auth.login("tech")
     response = client.get("/api/v1/activity")
     assert response.status_code == 403 and response.is_json
+
+
+def test_the_owner_load_tile_shows_the_share_and_its_trend(client, office):
+    """Does the dashboard show the owner's share of the last 4 weeks against half a year ago,
+    with a bar per week?"""
+    owner = factories.make_user("admin", name="Frank Owner")
+    now = datetime.now(UTC)
+    for weeks_ago, actor in ((25, owner), (25, owner), (24, owner), (1, office), (1, office)):
+        event = record_event("job.assigned", "job", 1, "J-1001 assigned", actor_id=actor.id)
+        event.at = now - timedelta(weeks=weeks_ago)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    tile = page.split('aria-labelledby="owner-h"')[1].split("</section>")[0]
+    assert "<strong>0%</strong>" in tile and "against 100% half a year ago" in tile
+    assert 26 <= tile.count('class="owner-bar') <= 27  # partial weeks at either end
+    assert ", falling" in tile
