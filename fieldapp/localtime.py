@@ -26,12 +26,14 @@ def in_range(day: date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
-def _out_of_range(field: str) -> Invalid:
-    return Invalid.field(field, f"Enter a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
+def _out_of_range(field: str, earliest: date = EARLIEST_DAY) -> Invalid:
+    return Invalid.field(field, f"Enter a date between {earliest:%Y} and {LATEST_DAY:%Y}.")
 
 
-def parse_day(value: str | None, field: str) -> date | None:
-    """A YYYY-MM-DD value (None when empty), or Invalid naming the field."""
+def parse_day(value: str | None, field: str, earliest: date = EARLIEST_DAY) -> date | None:
+    """A YYYY-MM-DD value (None when empty), or Invalid naming the field. A feature's own
+    window (a job's schedule, an installation date) is its service's to check; this one only
+    keeps typos out of the database (earliest: a field that means older days)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -39,8 +41,8 @@ def parse_day(value: str | None, field: str) -> date | None:
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid.field(field, DAY_HINT) from exc
-    if not in_range(day):
-        raise _out_of_range(field)
+    if not earliest <= day <= LATEST_DAY:
+        raise _out_of_range(field, earliest)
     return day
 
 

@@ -9,9 +9,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.equipment.services import installed_window
+from fieldapp.jobs.services import schedule_window
+from fieldapp.limits import limit
 from fieldapp.localtime import ago, datetime_local, local_date, local_time
 from fieldapp.messages.queries import unread_by_job, unread_total
 from fieldapp.pwa import shell_build
+from fieldapp.visits.rules import LIMITS as VISIT_LIMITS
+from fieldapp.wire import TEXT_MAX
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,11 @@ def register(app: Flask) -> None:
     # development server's edits change the version; static_files serves any version there.)
     app.jinja_env.globals["sprite_url"] = f"{shell_build(app).static_path}/icons/sprite.svg"
     app.jinja_env.globals["unread_count"] = unread_count
+    app.jinja_env.globals["limit"] = limit
+    app.jinja_env.globals["text_max"] = TEXT_MAX
+    app.jinja_env.globals["schedule_window"] = schedule_window
+    app.jinja_env.globals["installed_window"] = installed_window
+    app.jinja_env.globals["visit_limits"] = VISIT_LIMITS
     app.jinja_env.filters.update(
         local_time=local_time,
         local_date=local_date,

@@ -99,7 +99,9 @@ def _equipment_fields(form) -> dict:
         "model": form.get("model", ""),
         "serial_number": form.get("serial_number", ""),
         "location_note": form.get("location_note", ""),
-        "installed_on": parse_day(form.get("installed_on"), "installed_on"),
+        "installed_on": parse_day(
+            form.get("installed_on"), "installed_on", earliest=services.FIRST_INSTALL_DAY
+        ),
         "notes": form.get("notes", ""),
     }
 
