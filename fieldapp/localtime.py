@@ -76,10 +76,22 @@ def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
+def with_year(fmt: str, day: date, today: date) -> str:
+    """The format with the year after the day of the month when the day is in another year
+    than today ("Dec 31, 2025, 09:00" beside "Jan 4, 09:00"): a date the office reads is never
+    ambiguous."""
+    if day.year == today.year or "%Y" in fmt or "%d" not in fmt:
+        return fmt
+    return fmt.replace("%d", "%d, %Y", 1)
+
+
 def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone(company_zone()).strftime(fmt).replace(" 0", " ")
+    zone = company_zone()
+    local = value.astimezone(zone)
+    fmt = with_year(fmt, local.date(), local_today(zone))
+    return local.strftime(fmt).replace(" 0", " ").replace(", ,", ",")
 
 
 def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
@@ -87,6 +99,9 @@ def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(company_zone())
+    fmt = with_year(
+        fmt, value if not isinstance(value, datetime) else value.date(), local_today(company_zone())
+    )
     return value.strftime(fmt).replace(" 0", " ")
 
 

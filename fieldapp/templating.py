@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.equipment.models import short_code
 from fieldapp.equipment.services import installed_window
 from fieldapp.jobs.services import schedule_window
 from fieldapp.limits import limit
@@ -122,6 +123,11 @@ def reading(value: float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def count_of(number: int, noun: str, plural: str | None = None) -> str:
+    """1 day, 12 days, 1,250 visits: a count with its noun, the same way on every page."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -148,6 +154,8 @@ def register(app: Flask) -> None:
         money=money,
         reading=reading,
         humanise=humanise,
+        count_of=count_of,
+        short_code=short_code,
     )
 
     @app.context_processor
