@@ -12,15 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from fieldapp.unit_of_work import roll_back
 
-
 log = logging.getLogger("fieldapp.errors")
 
 # A page that needs nothing (no template, no database): what an error shows when even the
 # error page fails, so a failure never turns into a second, bare one.
 BARE_PAGE = (
-    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Something went wrong</title>"
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>'
     "<h1>Something went wrong</h1><p>{message}</p><p>Request id: <code>{request_id}</code></p>"
-    "<p><a href=\"/\">Go to the start page</a></p></html>"
+    '<p><a href="/">Go to the start page</a></p></html>'
 )
 
 

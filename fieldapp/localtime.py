@@ -26,14 +26,17 @@ def in_range(day: date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
-def _out_of_range(field: str, earliest: date = EARLIEST_DAY) -> Invalid:
-    return Invalid.field(field, f"Enter a date between {earliest:%Y} and {LATEST_DAY:%Y}.")
+def _out_of_range(field: str, earliest: date = EARLIEST_DAY, latest: date = LATEST_DAY) -> Invalid:
+    return Invalid.field(field, f"Enter a date between {earliest:%Y} and {latest:%Y}.")
 
 
-def parse_day(value: str | None, field: str, earliest: date = EARLIEST_DAY) -> date | None:
+def parse_day(
+    value: str | None, field: str, earliest: date = EARLIEST_DAY, latest: date = LATEST_DAY
+) -> date | None:
     """A YYYY-MM-DD value (None when empty), or Invalid naming the field. A feature's own
     window (a job's schedule, an installation date) is its service's to check; this one only
-    keeps typos out of the database (earliest: a field that means older days)."""
+    keeps typos out of the database; a field whose service checks its own window passes
+    date.min and date.max, so the message is the service's)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -41,8 +44,8 @@ def parse_day(value: str | None, field: str, earliest: date = EARLIEST_DAY) -> d
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid.field(field, DAY_HINT) from exc
-    if not earliest <= day <= LATEST_DAY:
-        raise _out_of_range(field, earliest)
+    if not earliest <= day <= latest:
+        raise _out_of_range(field, earliest, latest)
     return day
 
 

@@ -128,6 +128,14 @@ def count_of(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
+def file_size(size: int | None) -> str:
+    """An upload limit as people read it: 16 MB, 1.5 MB, 100 KB."""
+    size = size or 0
+    if size >= 1024 * 1024:
+        return f"{size / 1048576:,.1f}".removesuffix(".0") + " MB"
+    return f"{size / 1024:,.0f} KB"
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -155,6 +163,7 @@ def register(app: Flask) -> None:
         reading=reading,
         humanise=humanise,
         count_of=count_of,
+        file_size=file_size,
         short_code=short_code,
     )
 

@@ -50,7 +50,11 @@ def test_first_time_fix_rate(business):
     out. Week 3: J4 done on one visit; J5 closed by phone has no visit, so is left out.
     2 of 3 = 66.7%."""
     report = reports.first_time_fix(MARCH, CHICAGO)
-    assert report.rows == [["Mar 2, 2026", 1, 1, 100.0], ["Mar 9, 2026", 1, 0, 0.0], ["Mar 16, 2026", 1, 1, 100.0]]
+    assert report.rows == [
+        ["Mar 2, 2026", 1, 1, 100.0],
+        ["Mar 9, 2026", 1, 0, 0.0],
+        ["Mar 16, 2026", 1, 1, 100.0],
+    ]
     assert report.total == ["All weeks", 3, 2, 66.7]
     assert ("First-time-fix rate", "66.7%") in report.headline
 
@@ -70,7 +74,13 @@ def test_mean_time_to_resolve(business):
 def test_jobs_per_tech_per_week(business):
     """Done jobs (every kind) by their tech: Sam J1, J3, J4; Priya J2, J5."""
     report = reports.jobs_per_tech(MARCH, CHICAGO)
-    assert [c.title for c in report.columns] == ["Tech", "Mar 2, 2026", "Mar 9, 2026", "Mar 16, 2026", "Total"]
+    assert [c.title for c in report.columns] == [
+        "Tech",
+        "Mar 2, 2026",
+        "Mar 9, 2026",
+        "Mar 16, 2026",
+        "Total",
+    ]
     assert report.rows == [["Priya Natarajan", 0, 1, 1, 2], ["Sam Okafor", 1, 1, 1, 3]]
     assert report.total == ["All techs", 1, 2, 2, 5]
 
