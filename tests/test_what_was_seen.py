@@ -203,24 +203,6 @@ def test_weekly_csv_names_each_week_with_its_year(client, auth):
     assert rows[2].startswith('"Jan 5, 2026"')
 
 
-def test_the_service_report_writes_a_meter_measure_as_the_meter(client, auth):
-    """A measure of 300862.0 sq ft read "300862.0 sq ft" beside the meter's "300,862"."""
-    from fieldapp.visits.models import StepResult
-
-    auth.login("office")
-    tech = factories.make_user("tech")
-    plotter = factories.make_equipment()
-    visit = factories.make_visit(plotter, tech)
-    results = db.session.scalars(sa.select(StepResult).where(StepResult.visit_id == visit.id))
-    result = next(iter(results), None)
-    if result is not None:
-        result.step.kind, result.step.unit, result.value = "measure", "sq ft", 300862.0
-        db.session.commit()
-        text = page_text(client.get(f"/visits/{visit.id}/report"))
-        assert "300,862 sq ft" in text
-        assert "300862.0" not in text
-
-
 def test_the_replaced_label_page_shows_the_printed_code(client, auth):
     """It said "A8RJZJFP"; the label says "PM-A8RJ-ZJFP"."""
     plotter = factories.make_equipment()
