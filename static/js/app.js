@@ -43,7 +43,7 @@ document.addEventListener("change", (event) => {
     error.setAttribute("role", "alert");
     input.after(error);
   }
-  error.textContent = `This photo is ${megabytes(big.size)}; the limit is ${megabytes(limit)}. Choose a smaller one, or send the request without a photo.`;
+  error.textContent = `This photo is ${megabytes(big.size)}; the limit is ${input.dataset.maxLabel || megabytes(limit)}. Choose a smaller one, or send the request without a photo.`;
   input.value = "";
   input.setAttribute("aria-invalid", "true");
   input.setAttribute("aria-describedby", error.id);
