@@ -302,7 +302,7 @@ def test_an_error_page_that_fails_is_not_a_second_error(app, client, auth, monke
     assert response.status_code == 500
     text = page_text(response)
     assert "Something went wrong" in text
-    assert response.headers["X-Request-Id"] in text
+    assert f"Request id: <code>{response.headers['X-Request-Id']}</code>" in text  # the bare page
 
 
 def test_an_api_error_carries_the_request_id(app, client, auth, monkeypatch):
