@@ -19,6 +19,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    # Before "fields", which hides marshmallow's module inside the class body.
+    request_id = fields.String(
+        metadata={"description": "on a 500: the id the server's log names the failure by"}
+    )
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+import logging
+import secrets
+
+from flask import Flask, g, has_request_context, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from fieldapp.unit_of_work import roll_back
+
+log = logging.getLogger("fieldapp.errors")
+
+# A page that needs nothing (no template, no database): what an error shows when even the
+# error page fails, so a failure never turns into a second, bare one.
+BARE_PAGE = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>'
+    "<h1>Something went wrong</h1><p>{message}</p><p>Request id: <code>{request_id}</code></p>"
+    '<p><a href="/">Go to the start page</a></p></html>'
+)
+
+
+def request_id() -> str:
+    """This request's id: on every error page and API error, in the log and in the
+    X-Request-Id header, so what a user reports can be found in the log."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        g.request_id = secrets.token_hex(6)
+    return g.request_id
 
 
 def is_api_request() -> bool:
@@ -84,6 +107,8 @@ FRIENDLY = {
 
 def error_body(status: int, message: str, fields: dict | None = None, code: str | None = None):
     body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message}}
+    if status >= 500:
+        body["error"]["request_id"] = request_id()
     if fields:
         body["error"]["fields"] = fields
     return body
@@ -92,12 +117,22 @@ def error_body(status: int, message: str, fields: dict | None = None, code: str 
 def error_response(status: int, message: str, fields: dict | None = None, code: str | None = None):
     """JSON for the API, a page in the layout otherwise. The request's transaction is rolled
     back first: a failure at flush leaves the session unusable until then, and the page
-    (its navigation badges) reads the database."""
-    roll_back()
+    (its navigation badges) reads the database. If the page itself fails (the database is
+    gone), a bare page says the same, with the request id."""
+    try:
+        roll_back()
+    except Exception:  # a dead connection: the page below must still be shown
+        log.exception("rollback failed [request %s]", request_id())
     if is_api_request():
         return make_response(jsonify(error_body(status, message, fields, code)), status)
-    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
-    page = render_template(template, status=status, message=message, fields=fields)
+    template = f"errors/{status}.html" if status in (403, 404, 413, 500) else "errors/generic.html"
+    try:
+        page = render_template(
+            template, status=status, message=message, fields=fields, request_id=request_id()
+        )
+    except Exception:
+        log.exception("the error page failed too [request %s]", request_id())
+        page = BARE_PAGE.format(message=FRIENDLY[500], request_id=request_id())
     return make_response(page, status)
 
 
@@ -138,5 +173,13 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return http_error(exc)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception(
+            "unhandled error on %s %s [request %s]", request.method, request.path, request_id()
+        )
         return error_response(500, FRIENDLY[500])
+
+    @app.after_request
+    def name_the_request(response):
+        if "request_id" in g:
+            response.headers["X-Request-Id"] = g.request_id
+        return response

@@ -32,12 +32,17 @@ def in_range(day: date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
-def _out_of_range(field: str) -> Invalid:
-    return Invalid.field(field, f"Enter a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
+def _out_of_range(field: str, earliest: date = EARLIEST_DAY, latest: date = LATEST_DAY) -> Invalid:
+    return Invalid.field(field, f"Enter a date between {earliest:%Y} and {latest:%Y}.")
 
 
-def parse_day(value: str | None, field: str) -> date | None:
-    """A YYYY-MM-DD value (None when empty), or Invalid naming the field."""
+def parse_day(
+    value: str | None, field: str, earliest: date = EARLIEST_DAY, latest: date = LATEST_DAY
+) -> date | None:
+    """A YYYY-MM-DD value (None when empty), or Invalid naming the field. A feature's own
+    window (a job's schedule, an installation date) is its service's to check; this one only
+    keeps typos out of the database; a field whose service checks its own window passes
+    date.min and date.max, so the message is the service's)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -45,8 +50,8 @@ def parse_day(value: str | None, field: str) -> date | None:
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid.field(field, DAY_HINT) from exc
-    if not in_range(day):
-        raise _out_of_range(field)
+    if not earliest <= day <= latest:
+        raise _out_of_range(field, earliest, latest)
     return day
 
 
@@ -80,10 +85,22 @@ def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
+def with_year(fmt: str, day: date, today: date) -> str:
+    """The format with the year after the day of the month when the day is in another year
+    than today ("Dec 31, 2025, 09:00" beside "Jan 4, 09:00"): a date the office reads is never
+    ambiguous."""
+    if day.year == today.year or "%Y" in fmt or "%d" not in fmt:
+        return fmt
+    return fmt.replace("%d", "%d, %Y", 1)
+
+
 def local_time(value: datetime | None, fmt: str = "%b %d, %H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone(company_zone()).strftime(fmt).replace(" 0", " ")
+    zone = company_zone()
+    local = value.astimezone(zone)
+    fmt = with_year(fmt, local.date(), local_today(zone))
+    return local.strftime(fmt).replace(" 0", " ").replace(", ,", ",")
 
 
 def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
@@ -91,6 +108,9 @@ def local_date(value: datetime | date | None, fmt: str = "%b %d, %Y") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(company_zone())
+    fmt = with_year(
+        fmt, value if not isinstance(value, datetime) else value.date(), local_today(company_zone())
+    )
     return value.strftime(fmt).replace(" 0", " ")
 
 

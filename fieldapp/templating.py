@@ -11,6 +11,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.equipment.models import short_code
+from fieldapp.equipment.services import installed_window
+from fieldapp.jobs.services import schedule_window
+from fieldapp.limits import limit
 from fieldapp.localtime import (
     ago,
     company_zone,
@@ -22,6 +26,8 @@ from fieldapp.localtime import (
 from fieldapp.messages.queries import unread_by_job, unread_total
 from fieldapp.pwa import shell_build
 from fieldapp.settings.services import company
+from fieldapp.visits.rules import LIMITS as VISIT_LIMITS
+from fieldapp.wire import TEXT_MAX
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,19 @@ def planned_time(job) -> str:
     return text
 
 
+def count_of(number: int, noun: str, plural: str | None = None) -> str:
+    """1 day, 12 days, 1,250 visits: a count with its noun, the same way on every page."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def file_size(size: int | None) -> str:
+    """An upload limit as people read it: 16 MB, 1.5 MB, 100 KB."""
+    size = size or 0
+    if size >= 1024 * 1024:
+        return f"{size / 1048576:,.1f}".removesuffix(".0") + " MB"
+    return f"{size / 1024:,.0f} KB"
+
+
 def humanise(value: str | None) -> str:
     """in_progress -> In progress."""
     if not value:
@@ -165,6 +184,11 @@ def register(app: Flask) -> None:
     # development server's edits change the version; static_files serves any version there.)
     app.jinja_env.globals["sprite_url"] = f"{shell_build(app).static_path}/icons/sprite.svg"
     app.jinja_env.globals["unread_count"] = unread_count
+    app.jinja_env.globals["limit"] = limit
+    app.jinja_env.globals["text_max"] = TEXT_MAX
+    app.jinja_env.globals["schedule_window"] = schedule_window
+    app.jinja_env.globals["installed_window"] = installed_window
+    app.jinja_env.globals["visit_limits"] = VISIT_LIMITS
     app.jinja_env.filters.update(
         local_time=local_time,
         local_date=local_date,
@@ -175,6 +199,9 @@ def register(app: Flask) -> None:
         humanise=humanise,
         tel=tel,
         planned_time=planned_time,
+        count_of=count_of,
+        file_size=file_size,
+        short_code=short_code,
     )
 
     @app.context_processor

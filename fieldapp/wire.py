@@ -15,6 +15,9 @@ from marshmallow import ValidationError, fields, validate
 from fieldapp.localtime import EARLIEST_DAY, LATEST_DAY
 
 INT32_MAX = 2**31 - 1
+# The most characters an unbounded text column (notes, a problem, a summary) takes; a
+# String(n) column takes n. Forms, schemas and every flush read lengths through length_of.
+TEXT_MAX = 5000
 # The messages every length and range check gives, here and on the phone (visits/rules.py).
 TOO_LONG = "Keep it to {max:,} characters or fewer."
 WHOLE_RANGE = "Enter a whole number from {min:,} to {max:,}."
@@ -61,8 +64,10 @@ class Id(Whole):
 
 
 def length_of(column) -> int:
-    """The length of a model's string column, so the wire and the database agree."""
-    return column.type.length
+    """The most characters a model's text column holds (a mapped attribute or a table
+    column), so the form, the wire and the database agree."""
+    column = getattr(column, "expression", column)
+    return getattr(column.type, "length", None) or TEXT_MAX
 
 
 class Instant(fields.AwareDateTime):

@@ -27,6 +27,7 @@ CORE = {
     "unit_of_work",
     "localtime",
     "wire",
+    "limits",
     "form_values",
     "csvfile",
     "security",

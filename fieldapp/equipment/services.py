@@ -14,8 +14,26 @@ from fieldapp.equipment.models import Equipment, QrLabel
 from fieldapp.equipment.tokens import new_token, normalise_code
 from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
+from fieldapp.localtime import company_zone, local_date, local_today
 
 MAX_UNCLAIMED_BATCH = 300
+# The first year a plotter we service can have been installed (older ones are not on the
+# market); the last day is today: a plotter is not installed in the future.
+FIRST_INSTALL_DAY = date(1990, 1, 1)
+
+
+def installed_window() -> tuple[date, date]:
+    """The days a plotter's installation date may take: 1990 to today (the company's today)."""
+    return FIRST_INSTALL_DAY, local_today(company_zone())
+
+
+def _check_installed_on(installed_on: date | None) -> None:
+    first, last = installed_window()
+    if installed_on is not None and not first <= installed_on <= last:
+        raise Invalid.field(
+            "installed_on",
+            f"Enter an installation date from {local_date(first)} to today ({local_date(last)}).",
+        )
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,7 @@ def create_equipment(
     token: str | None = None,
 ) -> Equipment:
     """Register a plotter with a new label (or the given label token)."""
+    _check_installed_on(installed_on)
     customer = _checked_owner(customer_id, make, model, serial_number)
     _check_serial_free(make, serial_number)
     token = token or _unique_token()
@@ -158,6 +177,7 @@ def update_equipment(
     notes: str,
     actor_id: int,
 ) -> Equipment:
+    _check_installed_on(installed_on)
     customer = _checked_owner(customer_id, make, model, serial_number)
     _check_serial_free(make, serial_number, except_id=equipment.id)
     equipment.customer_id = customer.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -99,7 +101,10 @@ def _equipment_fields(form) -> dict:
         "model": form.get("model", ""),
         "serial_number": form.get("serial_number", ""),
         "location_note": form.get("location_note", ""),
-        "installed_on": parse_day(form.get("installed_on"), "installed_on"),
+        # The window (1990 to today) is the service's to check and say.
+        "installed_on": parse_day(
+            form.get("installed_on"), "installed_on", earliest=date.min, latest=date.max
+        ),
         "notes": form.get("notes", ""),
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fieldapp.activity.services import record_event
 from fieldapp.auth.models import User
@@ -21,7 +21,31 @@ from fieldapp.jobs.models import (
     Job,
     job_id_from_number,
 )
-from fieldapp.localtime import local_time
+from fieldapp.localtime import local_date, local_time
+
+# How far from now a job may be scheduled: a visit logged late, up to a year back; planned
+# work, up to two years ahead. Anything else is a typo (1900, 9999) the office should see.
+SCHEDULE_BACK = timedelta(days=365)
+SCHEDULE_AHEAD = timedelta(days=2 * 365)
+
+
+def schedule_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The earliest and latest instants a job may be scheduled for."""
+    now = now or utcnow()
+    return now - SCHEDULE_BACK, now + SCHEDULE_AHEAD
+
+
+def _check_scheduled_for(scheduled_for: datetime | None) -> None:
+    if scheduled_for is None:
+        return
+    earliest, latest = schedule_window()
+    if not earliest <= scheduled_for <= latest:
+        raise Invalid.field(
+            "scheduled_for",
+            f"Schedule the job between {local_date(earliest)} and {local_date(latest)}: "
+            "from a year back to two years ahead.",
+        )
+
 
 # Which status may follow which. Everything not listed is refused with a reason.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -168,6 +192,10 @@ def create_job(
         errors["source"] = [f"Source must be one of: {', '.join(JOB_SOURCES)}."]
     if assigned_to_id is not None and active_tech(assigned_to_id) is None:
         errors["assigned_to_id"] = ["Assign the job to an active technician."]
+    try:
+        _check_scheduled_for(scheduled_for)
+    except Invalid as exc:
+        errors.update(exc.fields)
     if errors:
         raise Invalid("The job is not complete.", errors)
     job = Job(
@@ -175,11 +203,11 @@ def create_job(
         equipment_id=equipment.id if equipment else None,
         kind=kind,
         problem=problem.strip(),
-        error_code=error_code.strip()[:40],
+        error_code=error_code.strip(),
         priority=priority,
         source=source,
-        caller_name=caller_name.strip()[:120],
-        caller_phone=caller_phone.strip()[:40],
+        caller_name=caller_name.strip(),
+        caller_phone=caller_phone.strip(),
         assigned_to_id=assigned_to_id,
         scheduled_for=scheduled_for,
         status="scheduled" if assigned_to_id and scheduled_for else "new",
@@ -227,6 +255,8 @@ def assign_job(
         raise Conflict(message, {"tech": [message]})
     if job.assigned_to_id == tech_id and job.scheduled_for == scheduled_for:
         return job
+    if scheduled_for != job.scheduled_for:
+        _check_scheduled_for(scheduled_for)
     previous = db.session.get(User, job.assigned_to_id) if job.assigned_to_id else None
     job.assigned_to_id, job.scheduled_for = tech_id, scheduled_for
     job.updated_at = utcnow()
@@ -330,6 +360,10 @@ def open_job(
             errors["tech"] = ["Choose an active technician, or leave the job unassigned."]
     elif scheduled_for is not None:
         errors["tech"] = ["Choose who goes at that time, or clear the time."]
+    try:
+        _check_scheduled_for(scheduled_for)
+    except Invalid as exc:
+        errors.update(exc.fields)
     try:
         job = create_job(actor_id=actor_id, **fields)
     except Invalid as exc:  # create_job checks before it writes anything

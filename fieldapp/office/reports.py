@@ -72,7 +72,8 @@ class DateRange:
         while monday <= self.end:
             firsts.append(monday)
             monday += timedelta(days=7)
-        return self._buckets(firsts, zone, "%b %d")
+        # With the year: a week's name in a CSV must say which year it is.
+        return self._buckets(firsts, zone, "%b %d, %Y")
 
     def months(self, zone: ZoneInfo) -> list[Bucket]:
         firsts = [self.start]

@@ -633,9 +633,7 @@ def _snapshot(visit: Visit) -> dict:
             sa.select(MeterReading.value).where(MeterReading.visit_id == visit.id)
         ),
         "photos": set(db.session.scalars(sa.select(Photo.id).where(Photo.visit_id == visit.id))),
-        "returns": {
-            (row.part_id, row.quantity, row.serial) for row in returns_of_visit(visit.id)
-        },
+        "returns": {(row.part_id, row.quantity, row.serial) for row in returns_of_visit(visit.id)},
     }
 
 

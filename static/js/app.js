@@ -13,6 +13,43 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
+// [data-history-back] links go back in history, where the browser still has what was typed
+// (the link's own address is the way back without JavaScript).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-history-back]") && history.length > 1) {
+    event.preventDefault();
+    history.back();
+  }
+});
+
+// A file input with data-max-bytes refuses a file over the server's limit before anything is
+// sent (the server would answer 413 and the form would have to be filled again).
+const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1).replace(/\.0$/, "")} MB`;
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("input[type=file][data-max-bytes]");
+  if (!input) return;
+  const limit = Number(input.dataset.maxBytes);
+  const big = [...input.files].find((file) => file.size > limit);
+  const field = input.closest(".field");
+  let error = field?.querySelector("[data-size-error]");
+  if (!big) {
+    error?.remove();
+    input.removeAttribute("aria-invalid");
+    return;
+  }
+  if (!error) {
+    error = Object.assign(document.createElement("span"), { className: "error", id: `${input.id}-size` });
+    error.dataset.sizeError = "";
+    error.setAttribute("role", "alert");
+    input.after(error);
+  }
+  error.textContent = `This photo is ${megabytes(big.size)}; the limit is ${input.dataset.maxLabel || megabytes(limit)}. Choose a smaller one, or send the request without a photo.`;
+  input.value = "";
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", error.id);
+  field?.classList.add("has-error");
+});
+
 // Timelines place their blocks from data attributes (percent of the track): the Content
 // Security Policy allows no style attribute, and setting styles from a script is not one.
 for (const el of document.querySelectorAll("[data-left], [data-width], [data-hours], [data-height]")) {

@@ -29,7 +29,7 @@ def business(app):
 def test_weeks_follow_local_monday_across_the_dst_change():
     """Are weeks Monday to Sunday in Chicago time, including the one where clocks go forward?"""
     weeks = MARCH.weeks(CHICAGO)
-    assert [w.label for w in weeks] == ["Mar 2", "Mar 9", "Mar 16"]
+    assert [w.label for w in weeks] == ["Mar 2, 2026", "Mar 9, 2026", "Mar 16, 2026"]
     assert weeks[0].start.isoformat() == "2026-03-02T06:00:00+00:00"  # CST
     assert weeks[1].start.isoformat() == "2026-03-09T05:00:00+00:00"  # CDT after Mar 8
     assert weeks[2].end.isoformat() == "2026-03-23T05:00:00+00:00"
@@ -39,8 +39,8 @@ def test_ranges_clip_the_first_and_last_bucket():
     """Does a range starting mid-week and mid-month count only its own days?"""
     span = DateRange(date(2026, 2, 25), date(2026, 3, 4))
     assert [(w.label, w.first_day.isoformat()) for w in span.weeks(CHICAGO)] == [
-        ("Feb 25", "2026-02-25"),
-        ("Mar 2", "2026-03-02"),
+        ("Feb 25, 2026", "2026-02-25"),
+        ("Mar 2, 2026", "2026-03-02"),
     ]
     assert [m.label for m in span.months(CHICAGO)] == ["Feb 2026", "Mar 2026"]
 
@@ -50,7 +50,11 @@ def test_first_time_fix_rate(business):
     out. Week 3: J4 done on one visit; J5 closed by phone has no visit, so is left out.
     2 of 3 = 66.7%."""
     report = reports.first_time_fix(MARCH, CHICAGO)
-    assert report.rows == [["Mar 2", 1, 1, 100.0], ["Mar 9", 1, 0, 0.0], ["Mar 16", 1, 1, 100.0]]
+    assert report.rows == [
+        ["Mar 2, 2026", 1, 1, 100.0],
+        ["Mar 9, 2026", 1, 0, 0.0],
+        ["Mar 16, 2026", 1, 1, 100.0],
+    ]
     assert report.total == ["All weeks", 3, 2, 66.7]
     assert ("First-time-fix rate", "66.7%") in report.headline
 
@@ -60,9 +64,9 @@ def test_mean_time_to_resolve(business):
     J4 12 h, J5 2 h; preventive J3, open J7 and cancelled J8 are left out. Mean 78.875 h."""
     report = reports.time_to_resolve(MARCH, CHICAGO)
     assert report.rows == [
-        ["Mar 2", 1, 158.5, 158.5],
-        ["Mar 9", 1, 143.0, 143.0],
-        ["Mar 16", 2, 7.0, 12.0],
+        ["Mar 2, 2026", 1, 158.5, 158.5],
+        ["Mar 9, 2026", 1, 143.0, 143.0],
+        ["Mar 16, 2026", 2, 7.0, 12.0],
     ]
     assert report.total == ["All weeks", 4, 78.9, 158.5]
 
@@ -70,7 +74,13 @@ def test_mean_time_to_resolve(business):
 def test_jobs_per_tech_per_week(business):
     """Done jobs (every kind) by their tech: Sam J1, J3, J4; Priya J2, J5."""
     report = reports.jobs_per_tech(MARCH, CHICAGO)
-    assert [c.title for c in report.columns] == ["Tech", "Mar 2", "Mar 9", "Mar 16", "Total"]
+    assert [c.title for c in report.columns] == [
+        "Tech",
+        "Mar 2, 2026",
+        "Mar 9, 2026",
+        "Mar 16, 2026",
+        "Total",
+    ]
     assert report.rows == [["Priya Natarajan", 0, 1, 1, 2], ["Sam Okafor", 1, 1, 1, 3]]
     assert report.total == ["All techs", 1, 2, 2, 5]
 
@@ -107,9 +117,9 @@ def test_owner_load(business):
     Maria and a tech opened jobs, Frank and Maria answered once each, Maria converted."""
     report = reports.owner_load(MARCH, CHICAGO)
     assert report.rows == [
-        ["Mar 2", 1, 1, 1, 0, 1, 0, 75.0],
-        ["Mar 9", 1, 2, 0, 2, 1, 0, 33.3],
-        ["Mar 16", 0, 2, 1, 1, 0, 1, 20.0],
+        ["Mar 2, 2026", 1, 1, 1, 0, 1, 0, 75.0],
+        ["Mar 9, 2026", 1, 2, 0, 2, 1, 0, 33.3],
+        ["Mar 16, 2026", 0, 2, 1, 1, 0, 1, 20.0],
     ]
     assert report.total == ["All weeks", 2, 5, 2, 3, 2, 1, 40.0]
     assert ("First week → last week", "75% → 20%") in report.headline
