@@ -205,4 +205,4 @@ def test_the_figures_cost_the_same_queries_for_5_and_for_50(app, client, auth):
     large = counted()
     assert step_figures(version.sop).visits == 50
     assert small == large
-    assert small[0] <= 4
+    assert small[0] <= 5  # four of its own, and the company's settings (its time zone) once
