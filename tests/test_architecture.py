@@ -31,6 +31,7 @@ CORE = {
     "form_values",
     "csvfile",
     "security",
+    "textsearch",
 }
 # Shared capabilities, then features: each may use only those before it.
 LAYERS = [

@@ -18,3 +18,12 @@ def active_techs() -> list[User]:
             sa.select(User).where(User.role == "tech", User.active).order_by(User.name)
         )
     )
+
+
+def every_tech() -> list[User]:
+    """Technicians past and present (lists of old work filter by those who left too)."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == "tech").order_by(User.active.desc(), User.name)
+        )
+    )

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from fieldapp.customers.models import Customer
 from fieldapp.customers.services import FIELDS, name_key
 from fieldapp.extensions import db
+from fieldapp.textsearch import all_words_in, words_of
 
 
 def find_customer(customer_id: int) -> Customer | None:
@@ -14,15 +15,13 @@ def find_customer(customer_id: int) -> Customer | None:
 
 
 def search_customers(q: str = "", *, include_retired: bool = False) -> sa.Select:
-    """Customers matching a name, contact, phone, email or address fragment."""
+    """Customers whose name, contact, phone, email or address hold every word of q (in any
+    order: "Okonkwo Reyes" finds "Okonkwo + Reyes")."""
     query = sa.select(Customer).order_by(Customer.name)
     if not include_retired:
         query = query.where(Customer.active)
-    if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            sa.or_(*(sa.func.lower(getattr(Customer, name)).like(pattern) for name in FIELDS[:5]))
-        )
+    if words_of(q):
+        query = query.where(all_words_in(q, *(getattr(Customer, name) for name in FIELDS[:5])))
     return query
 
 
@@ -57,3 +56,19 @@ def rows_naming(customer_id: int) -> dict[str, int]:
                 if count:
                     found[table.name] = found.get(table.name, 0) + count
     return found
+
+
+def customers_matching(text: str, limit: int) -> list[Customer]:
+    """The search box's customers: every word in the name, contact, phone or email, retired
+    ones too (an old customer calls again), active first."""
+    if not words_of(text):
+        return []
+    columns = (Customer.name, Customer.contact_name, Customer.phone, Customer.email)
+    return list(
+        db.session.scalars(
+            sa.select(Customer)
+            .where(all_words_in(text, *columns))
+            .order_by(Customer.active.desc(), Customer.name)
+            .limit(limit)
+        )
+    )

@@ -20,6 +20,7 @@ from fieldapp.equipment.queries import active_plotter_counts, plotters_of
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
+from fieldapp.jobs.queries import jobs_of_customer
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits.queries import history_summaries
 
@@ -70,8 +71,14 @@ def detail(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
     plotters = plotters_of(customer.id, status=None)
     summaries = history_summaries([p.id for p in plotters])
+    jobs, jobs_total = jobs_of_customer(customer.id)
     return render_template(
-        "customers/detail.html", customer=customer, plotters=plotters, summaries=summaries
+        "customers/detail.html",
+        customer=customer,
+        plotters=plotters,
+        summaries=summaries,
+        jobs=jobs,
+        jobs_total=jobs_total,
     )
 
 

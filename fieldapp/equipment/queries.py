@@ -11,6 +11,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.equipment.tokens import normalise_code
 from fieldapp.extensions import db
+from fieldapp.textsearch import all_words_in, words_of
 
 
 def equipment_query(
@@ -43,6 +44,34 @@ def equipment_query(
             conditions.append(Equipment.qr_token == token)
         query = query.where(sa.or_(*conditions))
     return query.order_by(Customer.name, Equipment.make, Equipment.model, Equipment.id)
+
+
+def plotters_matching(text: str, limit: int) -> list[Equipment]:
+    """The search box's plotters: the one whose label code or serial it is, then those whose
+    make, model and serial hold every word (retired ones too), active first."""
+    words = words_of(text)
+    if not words:
+        return []
+    exact = [Equipment.serial_number == "".join(text.split()).upper()]
+    token = normalise_code(text)
+    if token:
+        exact.append(Equipment.qr_token == token)
+    columns = (Equipment.make, Equipment.model, Equipment.serial_number)
+    return list(
+        db.session.scalars(
+            sa.select(Equipment)
+            .where(sa.or_(*exact, all_words_in(text, *columns)))
+            .options(selectinload(Equipment.customer))
+            .order_by(
+                sa.case((sa.or_(*exact), 0), else_=1),
+                (Equipment.status == "active").desc(),
+                Equipment.make,
+                Equipment.model,
+                Equipment.id,
+            )
+            .limit(limit)
+        )
+    )
 
 
 def find_equipment(equipment_id: int) -> Equipment | None:

@@ -16,7 +16,7 @@ from fieldapp.equipment.services import Scan, resolve_code
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
-from fieldapp.jobs.queries import open_jobs_for
+from fieldapp.jobs.queries import job_numbered, jobs_of_plotter, open_jobs_for
 from fieldapp.localtime import parse_day
 from fieldapp.public.views import public_plotter_page
 from fieldapp.unit_of_work import unit_of_work
@@ -32,17 +32,26 @@ KNOWN_MAKES = ("HP", "Canon", "Epson")
 @bp.get("/scan")
 @allow(STAFF)
 def scan():
-    """The in-app scanner; typing the short code works without a camera or JavaScript."""
+    """The in-app scanner; typing the short code (or a job number: the office gets the job,
+    a tech its plotter) works without a camera or JavaScript."""
     code = request.args.get("code", "").strip()
     error = None
     if code:
         found = resolve_code(code)
         if found.state != "unknown":
             return redirect(url_for("equipment.plotter", token=found.token))
-        error = (
-            f"“{code}” is not a FieldApp label code. Codes look like PM-7K3Q-9XA4 "
-            "(letters and digits, no 0, O, 1, I or L)."
-        )
+        job = job_numbered(code)
+        if job is not None and current_user.is_office:
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        if job is not None and job.equipment is not None:
+            return redirect(url_for("equipment.plotter", token=job.equipment.qr_token))
+        if job is not None:
+            error = f"{job.number} has no plotter on file yet: ask the office which one it is."
+        else:
+            error = (
+                f"“{code}” is not a FieldApp label code or job number. Codes look like "
+                "PM-7K3Q-9XA4 (letters and digits, no 0, O, 1, I or L); jobs like J-1042."
+            )
     page = render_template(
         "equipment/scan.html", code=code, error=error, public_url=current_app.config["PUBLIC_URL"]
     )
@@ -74,6 +83,7 @@ def plotter_page(found: Scan):
     if request.args.get("fragment") == "history":
         return render_template("equipment/_timeline.html", page=page, equipment=equipment)
     latest = page.entries[0] if page.entries and not before else None
+    job_history, jobs_total = jobs_of_plotter(equipment.id) if current_user.is_office else ([], 0)
     return render_template(
         "equipment/plotter.html",
         equipment=equipment,
@@ -85,6 +95,8 @@ def plotter_page(found: Scan):
         parts=history.parts_used(equipment.id),
         hints=history.recurrences(equipment.id),
         jobs=open_jobs_for(equipment.id),
+        job_history=job_history,
+        jobs_total=jobs_total,
         procedure_kinds=procedure_kinds(),
         old_label=found.token != equipment.qr_token,
         my_visit=next(

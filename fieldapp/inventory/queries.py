@@ -29,6 +29,7 @@ from fieldapp.inventory.models import (
     StockMovement,
     Supplier,
 )
+from fieldapp.textsearch import all_words_in, words_of
 
 
 def below_minimum() -> sa.ColumnElement[bool]:
@@ -186,6 +187,21 @@ def find_parts(
     )
     rows = {part.id: PartRow(part, *totals.get(part.id, (0, False))) for part in result.items}
     return result, rows
+
+
+def parts_matching(text: str, limit: int) -> list[Part]:
+    """The search box's parts: every word in the SKU, name or part numbers, active first."""
+    if not words_of(text):
+        return []
+    columns = (Part.sku, Part.name, Part.manufacturer_part_number, Part.supplier_part_number)
+    return list(
+        db.session.scalars(
+            sa.select(Part)
+            .where(all_words_in(text, *columns))
+            .order_by(Part.active.desc(), Part.name, Part.sku)
+            .limit(limit)
+        )
+    )
 
 
 def _escaped(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Reading the dispatch forms (new job, assign) into the plain arguments the job services take."""
+"""Reading the dispatch forms (new job, assign, schedule) into the plain arguments the job
+services take, and the jobs list's filters."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from fieldapp.equipment.queries import find_equipment
 from fieldapp.equipment.services import resolve_code
 from fieldapp.errors import Invalid
 from fieldapp.form_values import optional_id
+from fieldapp.jobs.queries import DEFAULT_SORT, JobFilters
+from fieldapp.localtime import parse_day
 from fieldapp.localtime import parse_local_datetime as local_datetime
 
 
@@ -80,3 +83,30 @@ def schedule_fields(form, zone: ZoneInfo) -> dict:
         "duration_minutes": _minutes(form.get("duration"), "duration"),
         "arrival_window_minutes": _minutes(form.get("arrival_window"), "arrival_window") or 0,
     }
+
+
+def list_filters(args) -> tuple[JobFilters, dict[str, str]]:
+    """The jobs list's filters from its query string, and a message per date that is not one
+    (that filter is then left out, so the list still answers)."""
+    problems: dict[str, str] = {}
+    days = {}
+    for name in ("from", "to"):
+        try:
+            days[name] = parse_day(args.get(name), name)
+        except Invalid as exc:
+            days[name], problems[name] = None, exc.fields[name][0]
+    if days["from"] and days["to"] and days["to"] < days["from"]:
+        problems["to"] = "Choose an end date on or after the start date."
+        days["to"] = None
+    filters = JobFilters(
+        status=args.get("status", ""),
+        tech=args.get("tech", ""),
+        customer=args.get("customer", "")[:200],
+        customer_id=optional_id(args.get("customer_id")),
+        plotter_id=optional_id(args.get("plotter_id")),
+        priority=args.get("priority", ""),
+        opened_from=days["from"],
+        opened_to=days["to"],
+        sort=args.get("sort", DEFAULT_SORT)[:20],
+    )
+    return filters, problems

@@ -1,13 +1,15 @@
-"""Reading jobs: a tech's and a plotter's open jobs, the dispatch board, the intake search."""
+"""Reading jobs: a tech's and a plotter's open jobs, the dispatch board, the intake search,
+and every job ever (the jobs list, its CSV, a customer's and a plotter's latest)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from fieldapp.auth.models import User
 from fieldapp.auth.queries import active_techs
@@ -15,8 +17,15 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import equipment_query, with_plotter
 from fieldapp.extensions import db
-from fieldapp.jobs.models import JOB_PRIORITIES, OPEN_STATUSES, Job
-from fieldapp.localtime import day_bounds
+from fieldapp.jobs.models import (
+    JOB_PRIORITIES,
+    JOB_STATUSES,
+    OPEN_STATUSES,
+    Job,
+    job_id_from_number,
+)
+from fieldapp.localtime import day_bounds, start_of
+from fieldapp.textsearch import all_words_in, words_of
 
 # Urgent first (rank 0), then by when the job is due.
 PRIORITY_RANK = sa.case(
@@ -46,9 +55,7 @@ def job_with_parties(job_id: int) -> Job | None:
     return db.session.scalar(
         sa.select(Job)
         .where(Job.id == job_id)
-        .options(
-            joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to)
-        )
+        .options(joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to))
         .execution_options(populate_existing=True)
     )
 
@@ -222,3 +229,128 @@ def intake_matches(text: str, limit: int = 12) -> IntakeMatches:
         ):
             open_jobs.setdefault(job.equipment_id, []).append(job)
     return IntakeMatches(text, plotters, customers, open_jobs)
+
+
+# -- every job ever: the jobs list ---------------------------------------------------------
+
+# The list's columns a user may sort by; "-" in front of a key sorts newest / highest first.
+JOB_SORTS: dict[str, tuple[sa.ColumnElement, ...]] = {
+    "number": (Job.id,),
+    "opened": (Job.created_at, Job.id),
+    "scheduled": (Job.scheduled_for, Job.id),
+    "closed": (Job.closed_at, Job.id),
+    "priority": (PRIORITY_RANK, Job.id),
+    "status": (Job.status, Job.id),
+    "customer": (Customer.name, Job.id),
+}
+DEFAULT_SORT = "-number"
+JOBS_PER_PAGE = 50
+CSV_BATCH = 1_000
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    status: str = ""  # "", "open" or a status
+    tech: str = ""  # "", "none" (unassigned) or a user id
+    customer: str = ""  # words of the customer's name
+    customer_id: int | None = None
+    plotter_id: int | None = None
+    priority: str = ""
+    opened_from: date | None = None  # local days, both included
+    opened_to: date | None = None
+    sort: str = DEFAULT_SORT
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.status
+            or self.tech
+            or self.customer
+            or self.customer_id
+            or self.plotter_id
+            or self.priority
+            or self.opened_from
+            or self.opened_to
+        )
+
+
+def jobs_query(filters: JobFilters, zone: ZoneInfo) -> sa.Select:
+    """Every job matching the filters, in the chosen order, with its customer, plotter and
+    tech loaded (the plotters by id in one more query)."""
+    return _jobs_matching(filters, zone).options(
+        contains_eager(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
+    )
+
+
+def _jobs_matching(filters: JobFilters, zone: ZoneInfo) -> sa.Select:
+    query = sa.select(Job).join(Customer, Customer.id == Job.customer_id)
+    if filters.status == "open":
+        query = query.where(Job.status.in_(OPEN_STATUSES))
+    elif filters.status in JOB_STATUSES:
+        query = query.where(Job.status == filters.status)
+    if filters.tech == "none":
+        query = query.where(Job.assigned_to_id.is_(None))
+    elif filters.tech.isdigit():
+        query = query.where(Job.assigned_to_id == int(filters.tech))
+    if filters.priority in JOB_PRIORITIES:
+        query = query.where(Job.priority == filters.priority)
+    if filters.customer_id is not None:
+        query = query.where(Job.customer_id == filters.customer_id)
+    if words_of(filters.customer):
+        query = query.where(all_words_in(filters.customer, Customer.name))
+    if filters.plotter_id is not None:
+        query = query.where(Job.equipment_id == filters.plotter_id)
+    if filters.opened_from:
+        query = query.where(Job.created_at >= start_of(filters.opened_from, zone))
+    if filters.opened_to:
+        query = query.where(Job.created_at < start_of(filters.opened_to + timedelta(days=1), zone))
+    key = filters.sort.removeprefix("-")
+    columns = JOB_SORTS.get(key, JOB_SORTS["number"])
+    descending = filters.sort.startswith("-") or key not in JOB_SORTS
+    order = [column.desc() if descending else column.asc() for column in columns]
+    if key in ("scheduled", "closed"):
+        order.insert(0, columns[0].is_(None))  # jobs without the date last, either way
+    return query.order_by(*order)
+
+
+def job_batches(filters: JobFilters, zone: ZoneInfo) -> Iterator[list[Job]]:
+    """The jobs list's jobs for a CSV file, in the list's order, CSV_BATCH at a time: the
+    ordered ids first (small even for every job ever), then each batch by id."""
+    ids = list(db.session.scalars(_jobs_matching(filters, zone).with_only_columns(Job.id)))
+    load = sa.select(Job).options(
+        joinedload(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
+    )
+    for start in range(0, len(ids), CSV_BATCH):
+        chunk = ids[start : start + CSV_BATCH]
+        found = {job.id: job for job in db.session.scalars(load.where(Job.id.in_(chunk)))}
+        yield [found[job_id] for job_id in chunk if job_id in found]
+
+
+def job_numbered(text: str) -> Job | None:
+    """The job the text names by its number (J-1399, j1399 or 1399), with its parties."""
+    job_id = job_id_from_number(text)
+    return job_with_parties(job_id) if job_id is not None else None
+
+
+def jobs_of_customer(customer_id: int, limit: int = 6) -> tuple[list[Job], int]:
+    """A customer's latest jobs (open or not), with how many they have in all."""
+    return _latest_jobs(Job.customer_id == customer_id, limit)
+
+
+def jobs_of_plotter(equipment_id: int, limit: int = 6) -> tuple[list[Job], int]:
+    """A plotter's latest jobs (open or not), with how many it has in all."""
+    return _latest_jobs(Job.equipment_id == equipment_id, limit)
+
+
+def _latest_jobs(condition: sa.ColumnElement, limit: int) -> tuple[list[Job], int]:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(condition))
+    if not total:
+        return [], 0
+    jobs = db.session.scalars(
+        sa.select(Job)
+        .where(condition)
+        .options(joinedload(Job.assigned_to), with_plotter(Job.equipment))
+        .order_by(Job.id.desc())
+        .limit(limit)
+    )
+    return list(jobs), total or 0

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
-from fieldapp.auth.queries import active_techs
+from fieldapp.auth.queries import active_techs, every_tech
+from fieldapp.csvfile import csv_text
+from fieldapp.customers.queries import find_customer
 from fieldapp.dbtypes import utcnow
+from fieldapp.equipment.queries import find_equipment
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.extensions import db
-from fieldapp.jobs import queries, services
-from fieldapp.jobs.forms import assignment_fields, chosen_target, new_job_fields
-from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, Job
-from fieldapp.localtime import company_zone, parse_day
+from fieldapp.jobs import exports, queries, services
+from fieldapp.jobs.forms import assignment_fields, chosen_target, list_filters, new_job_fields
+from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, JOB_STATUSES, Job
+from fieldapp.localtime import company_zone, local_today, parse_day
 from fieldapp.messages.queries import job_thread, unread_by_job
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
@@ -49,6 +62,51 @@ def board():
         filters=filters,
         bad_day=bad_day,
         priorities=JOB_PRIORITIES,
+    )
+
+
+@bp.get("/all")
+@allow(OFFICE)
+def index():
+    """Every job ever, filtered, sorted and a page at a time."""
+    filters, problems = list_filters(request.args)
+    page = db.paginate(
+        queries.jobs_query(filters, company_zone()),
+        per_page=queries.JOBS_PER_PAGE,
+        error_out=False,
+        count=True,
+    )
+    return render_template(
+        "jobs/list.html",
+        page=page,
+        filters=filters,
+        problems=problems,
+        techs=every_tech(),
+        customer=find_customer(filters.customer_id) if filters.customer_id else None,
+        plotter=find_equipment(filters.plotter_id) if filters.plotter_id else None,
+        statuses=JOB_STATUSES,
+        status_labels=services.STATUS_LABELS,
+        priorities=JOB_PRIORITIES,
+    )
+
+
+@bp.get("/all.csv")
+@allow(OFFICE)
+def index_csv():
+    """The jobs list as it is filtered and sorted, every page, as a CSV file (sent as it is
+    read, so every job ever never waits in memory)."""
+    filters, _ = list_filters(request.args)
+    zone = company_zone()
+
+    def lines():
+        yield csv_text([exports.JOB_CSV_HEADER])
+        for batch in queries.job_batches(filters, zone):
+            yield csv_text(exports.job_row(job, zone) for job in batch)
+
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="jobs_{local_today(zone)}.csv"'},
     )
 
 
@@ -108,6 +166,16 @@ def detail(job_id: int):
         status_labels=services.STATUS_LABELS,
         message_id=uuid.uuid4(),
     )
+
+
+@bp.get("/<job_number>")
+@allow(OFFICE)
+def by_number(job_number: str):
+    """/jobs/J-1399, as the number is said on the phone and printed on the report."""
+    job = queries.job_numbered(job_number)
+    if job is None:
+        abort(404)
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.post("/<int:job_id>/assign")

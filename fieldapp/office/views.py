@@ -1,5 +1,5 @@
-"""Office pages: the schedule, a tech's day, and the reports (each with a chart, a date range
-and CSV)."""
+"""Office pages: the search, the schedule, a tech's day, and the reports (each with a chart,
+a date range and CSV)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from fieldapp.jobs.services import schedule_job
 from fieldapp.localtime import company_zone, parse_day
 from fieldapp.office import queries, schedule
 from fieldapp.office import reports as reporting
+from fieldapp.office.search import PER_KIND, PER_KIND_PAGE, QUERY_MAX, search
 from fieldapp.security import local_url
 from fieldapp.settings.services import default_minutes
 from fieldapp.unit_of_work import unit_of_work
@@ -198,3 +199,14 @@ WINDOW_CHOICES = [
     (180, "3 hours"),
     (240, "4 hours"),
 ]
+
+
+@bp.get("/search")
+@allow(OFFICE)
+def search_page():
+    """Find anything: the search page, or (?fragment=1) the list under the search box."""
+    fragment = request.args.get("fragment") == "1"
+    results = search(request.args.get("q", ""), per_kind=PER_KIND if fragment else PER_KIND_PAGE)
+    if fragment:
+        return render_template("office/_search_results.html", results=results, fragment=True)
+    return render_template("office/search.html", results=results, query_max=QUERY_MAX)

@@ -13,6 +13,7 @@ from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.photos.models import Photo
 from fieldapp.public.models import REQUEST_STATUSES, ServiceRequest
+from fieldapp.textsearch import all_words_in, words_of
 
 INBOX_PAGE = 50
 
@@ -75,3 +76,21 @@ def inbox(status: str = "new") -> Inbox:
                 ).all()
             )
     return Inbox(status, requests, counts, photos, open_jobs, handlers)
+
+
+def requests_matching(text: str, limit: int) -> list[ServiceRequest]:
+    """The search box's service requests: by reference, or every word in who sent it (name,
+    phone, email), newest first."""
+    if not words_of(text):
+        return []
+    sent = ServiceRequest
+    columns = (sent.reference, sent.name, sent.phone, sent.email)
+    return list(
+        db.session.scalars(
+            sa.select(ServiceRequest)
+            .where(all_words_in(text, *columns))
+            .options(joinedload(ServiceRequest.equipment))
+            .order_by(ServiceRequest.created_at.desc())
+            .limit(limit)
+        )
+    )

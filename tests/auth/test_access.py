@@ -80,6 +80,10 @@ ACCESS = {
     "/jobs": (LOGIN, DENIED, OK, OK),
     "/jobs/new": (LOGIN, DENIED, OK, OK),
     "/jobs/{job}": (LOGIN, DENIED, OK, OK),
+    "/jobs/{job_number}": (LOGIN, DENIED, LOGIN, LOGIN),  # J-1042 sends on to the job's page
+    "/jobs/all": (LOGIN, DENIED, OK, OK),
+    "/jobs/all.csv": (LOGIN, DENIED, OK, OK),
+    "/search": (LOGIN, DENIED, OK, OK),
     "/jobs/{job}/messages": (LOGIN, DENIED, OK, OK),  # another tech's job
     "/requests": (LOGIN, DENIED, OK, OK),
     "/techs/{user}/day": (LOGIN, DENIED, OK, OK),
