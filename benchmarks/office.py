@@ -1,8 +1,9 @@
-"""Office speed: median server time of the dashboard, the dispatch board, the live feed's poll
-and each report (default range: the last twelve weeks; and a year) on the large database with
-six months of office data added, next to the app's bare /healthz route (the floor).
+"""Office speed: median server time of the dashboard, the dispatch board, the live feed's poll,
+the search, the list of every job and each report (default range: the last twelve weeks; and
+a year) on the large database with six months of office data added, next to the app's bare
+/healthz route (the floor).
 
-    .venv/bin/python benchmarks/office.py [--postgres URL] [--scale 0.1] [--runs 25]
+    .venv/bin/python benchmarks/office.py [--postgres URL] [--scale 0.1] [--runs 25] [--only WORD]
 """
 
 from __future__ import annotations
@@ -29,13 +30,23 @@ from fieldapp.extensions import db  # noqa: E402
 from fieldapp.office.reports import REPORTS  # noqa: E402
 
 
-def pages(today: str, year_ago: str) -> list[tuple[str, str]]:
+def pages(today: str, year_ago: str, serial: str) -> list[tuple[str, str]]:
     found = [
         ("dashboard", "/"),
         ("board", "/jobs"),
         ("board, one tech", "/jobs?tech=3"),
         ("requests inbox", "/requests"),
         ("tech's day", "/techs/3/day"),
+        ("search box, a job number", "/search?fragment=1&q=J-45000"),
+        ("search box, a serial", f"/search?fragment=1&q={serial}"),
+        ("search box, two words", "/search?fragment=1&q=designjet+t1700"),
+        ("search box, a common word", "/search?fragment=1&q=print"),
+        ("search page, a common word", "/search?q=print"),
+        ("all jobs, page 1", "/jobs/all"),
+        ("all jobs, page 1,000", "/jobs/all?page=1000"),
+        ("all jobs, done, by closing date", "/jobs/all?status=done&sort=-closed"),
+        ("all jobs, one tech, by customer", "/jobs/all?tech=3&sort=customer"),
+        ("all jobs, customer's words", "/jobs/all?customer=print+studio"),
     ]
     found += [(f"report {slug}", f"/reports/{slug}") for slug in REPORTS]
     found += [
@@ -45,7 +56,7 @@ def pages(today: str, year_ago: str) -> list[tuple[str, str]]:
     return found
 
 
-def run(base_url: str, scale: float, runs: int) -> None:
+def run(base_url: str, scale: float, runs: int, only: list[str]) -> None:
     url = ensure_office_database(base_url, scale)
     app = make_app(url)
     timer = ServerTimer(app.wsgi_app)
@@ -57,6 +68,7 @@ def run(base_url: str, scale: float, runs: int) -> None:
             for name in ("visits", "jobs", "activity_events", "messages", "stock_movements")
         }
         latest = db.session.scalar(sa.select(sa.func.max(tables["activity_events"].c.id)))
+        serial = db.session.scalar(sa.select(tables["equipment"].c.serial_number).limit(1))
     print(f"{url.split('://')[0]}: {sizes}")
     client = app.test_client()
     sign_in(client, "office@bench.example")
@@ -74,7 +86,9 @@ def run(base_url: str, scale: float, runs: int) -> None:
         assert response.status_code == 304
         samples.append(timer.last)
     print(_line("feed poll, nothing new (304)", samples, floor_ms))
-    for name, path in pages(today.isoformat(), year_ago):
+    for name, path in pages(today.isoformat(), year_ago, serial):
+        if only and not any(word in name for word in only):
+            continue
         timed_gets(app, timer, client, [path] * 2)  # warm up
         samples, size = timed_gets(app, timer, client, [path] * runs)
         print(_line(name, samples, floor_ms, size))
@@ -91,10 +105,13 @@ def _line(name: str, samples: list[float], floor_ms: float, size: int | None = N
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=25, help="requests per page (median of these)")
+    p.add_argument(
+        "--only", action="append", default=[], help="only the pages whose name has this word"
+    )
     args = p.parse_args()
-    run(sqlite_url(args.scale), args.scale, args.runs)
+    run(sqlite_url(args.scale), args.scale, args.runs, args.only)
     if args.postgres:
-        run(args.postgres, args.scale, args.runs)
+        run(args.postgres, args.scale, args.runs, args.only)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import LoginAttempt, User, UserSession
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.inventory.models import (
     Part,
@@ -23,7 +23,9 @@ from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 
 __all__ = [
     "ActivityEvent",
+    "Contact",
     "Customer",
+    "Site",
     "Equipment",
     "Job",
     "LoginAttempt",

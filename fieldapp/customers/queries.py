@@ -1,10 +1,11 @@
-"""Finding customers: search, the pickers' list, one by id."""
+"""Finding customers: search, the pickers' list, one by id; their sites and contacts."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.customers.services import FIELDS, name_key
 from fieldapp.extensions import db
 from fieldapp.textsearch import all_words_in, words_of
@@ -72,3 +73,48 @@ def customers_matching(text: str, limit: int) -> list[Customer]:
             .limit(limit)
         )
     )
+
+
+def site_choices() -> list[Site]:
+    """Every active site with its customer, for the plotter form's site picker."""
+    return list(
+        db.session.scalars(
+            sa.select(Site)
+            .join(Customer, Customer.id == Site.customer_id)
+            .where(Site.active, Customer.active)
+            .options(contains_eager(Site.customer))
+            .order_by(Customer.name, Site.name)
+        )
+    )
+
+
+def sites_of(customer_id: int) -> list[Site]:
+    """A customer's sites (those closed too, after the open ones), with their site contact."""
+    return list(
+        db.session.scalars(
+            sa.select(Site)
+            .where(Site.customer_id == customer_id)
+            .options(selectinload(Site.site_contact))
+            .order_by(Site.active.desc(), Site.name)
+        )
+    )
+
+
+def contacts_of(customer_id: int) -> list[Contact]:
+    """A customer's people: the billing contact first, then by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.customer_id == customer_id)
+            .options(selectinload(Contact.site))
+            .order_by(Contact.is_billing.desc(), Contact.name)
+        )
+    )
+
+
+def find_site(site_id: int) -> Site | None:
+    return db.session.get(Site, site_id)
+
+
+def find_contact(contact_id: int) -> Contact | None:
+    return db.session.get(Contact, contact_id)

@@ -1,4 +1,4 @@
-"""Customers: create, edit, retire, merge two that are one firm."""
+"""Customers: create, edit, retire, merge two that are one firm; their sites and contacts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.errors import Conflict, Invalid
 from fieldapp.extensions import db
 
@@ -84,7 +84,12 @@ def name_key(name: str) -> str:
 
 
 # How a merge names the rows it moves (a table not listed is named as it is).
-_ROW_NAMES = {"equipment": ("plotter", "plotters"), "jobs": ("job", "jobs")}
+_ROW_NAMES = {
+    "equipment": ("plotter", "plotters"),
+    "jobs": ("job", "jobs"),
+    "sites": ("site", "sites"),
+    "contacts": ("contact", "contacts"),
+}
 
 
 def rows_text(table: str, count: int) -> str:
@@ -100,6 +105,10 @@ def merge_customers(keep: Customer, duplicate: Customer, *, actor_id: int | None
     if keep.id == duplicate.id:
         raise Conflict("Choose another customer: a customer cannot be merged into itself.")
     db.session.flush()
+    if _billing_contact(keep.id) is not None:  # one firm, one billing contact: keep's
+        db.session.execute(
+            sa.update(Contact).where(Contact.customer_id == duplicate.id).values(is_billing=False)
+        )
     moved: dict[str, int] = {}
     # Found from the schema, so a table added later that refers to customers moves too.
     for table in db.metadata.sorted_tables:
@@ -131,3 +140,111 @@ def merge_customers(keep: Customer, duplicate: Customer, *, actor_id: int | None
     # Rows loaded before the UPDATEs still name the duplicate: read them again.
     db.session.expire_all()
     return moved
+
+
+# -- sites and contacts ------------------------------------------------------------------
+
+SITE_FIELDS = ("name", "address", "access_notes", "opening_hours")
+CONTACT_FIELDS = ("name", "role", "phone", "email")
+
+
+def save_site(
+    customer: Customer, values: dict, site: Site | None = None, *, actor_id: int | None
+) -> Site:
+    """Add a site to the customer, or change one of theirs (flush only)."""
+    data = {name: (values.get(name) or "").strip() for name in SITE_FIELDS}
+    if not data["name"]:
+        raise Invalid.field("name", "Name the site, e.g. Main office or Warehouse.")
+    if site is None:
+        site = Site(customer_id=customer.id, **data)
+        db.session.add(site)
+        verb = "Added"
+    else:
+        if site.customer_id != customer.id:
+            raise Conflict("That site is another customer's.")
+        for name, value in data.items():
+            setattr(site, name, value)
+        verb = "Updated"
+    site.active = values.get("active", "1") not in ("0", False)
+    db.session.flush()
+    record_event(
+        "customer.site_saved",
+        "customer",
+        customer.id,
+        f"{verb} site {site.name} of {customer.name}",
+        actor_id=actor_id,
+    )
+    return site
+
+
+def _billing_contact(customer_id: int) -> Contact | None:
+    return db.session.scalar(
+        sa.select(Contact).where(Contact.customer_id == customer_id, Contact.is_billing)
+    )
+
+
+def save_contact(
+    customer: Customer, values: dict, contact: Contact | None = None, *, actor_id: int | None
+) -> Contact:
+    """Add a person at the customer, or change one (flush only). Marking them the billing
+    contact, or a site's contact, takes the mark from whoever had it."""
+    data = {name: (values.get(name) or "").strip() for name in CONTACT_FIELDS}
+    errors: dict[str, list[str]] = {}
+    if not data["name"]:
+        errors["name"] = ["Enter the person's name."]
+    if data["email"] and not _EMAIL.match(data["email"]):
+        errors["email"] = ["Enter an email address like ana@example.com, or leave it empty."]
+    site_id = values.get("site_id")
+    site = db.session.get(Site, site_id) if site_id else None
+    if site_id and (site is None or site.customer_id != customer.id):
+        errors["site_id"] = ["Choose one of this customer's sites."]
+    is_site_contact = bool(values.get("is_site_contact"))
+    if is_site_contact and site is None:
+        errors["is_site_contact"] = ["Choose the site they are the contact for."]
+    if errors:
+        raise Invalid("Some fields need attention.", errors)
+    if contact is not None and contact.customer_id != customer.id:
+        raise Conflict("That contact is another customer's.")
+    is_billing = bool(values.get("is_billing"))
+    if is_billing:
+        db.session.execute(
+            sa.update(Contact)
+            .where(Contact.customer_id == customer.id, Contact.is_billing)
+            .values(is_billing=False)
+        )
+    if is_site_contact:
+        db.session.execute(
+            sa.update(Contact)
+            .where(Contact.site_id == site.id, Contact.is_site_contact)
+            .values(is_site_contact=False)
+        )
+    if contact is None:
+        contact = Contact(customer_id=customer.id)
+        db.session.add(contact)
+    else:
+        db.session.refresh(contact)  # the marks above may have been taken from it
+    for name, value in data.items():
+        setattr(contact, name, value)
+    contact.site_id = site.id if site else None
+    contact.is_billing, contact.is_site_contact = is_billing, is_site_contact
+    db.session.flush()
+    record_event(
+        "customer.contact_saved",
+        "customer",
+        customer.id,
+        f"Saved contact {contact.name} of {customer.name}",
+        actor_id=actor_id,
+    )
+    return contact
+
+
+def remove_contact(contact: Contact, *, actor_id: int | None) -> None:
+    record_event(
+        "customer.contact_removed",
+        "customer",
+        contact.customer_id,
+        f"Removed contact {contact.name}",
+        actor_id=actor_id,
+    )
+    db.session.delete(contact)
+    db.session.flush()

@@ -1,20 +1,24 @@
 """Office pages for customers: list, search, create (warning of duplicates), edit, merge,
-retire."""
+retire; their sites and contacts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.customers import services
 from fieldapp.customers.models import Customer
 from fieldapp.customers.queries import (
+    contacts_of,
     customer_choices,
     customers_named_like,
+    find_contact,
     find_customer,
+    find_site,
     rows_naming,
     search_customers,
+    sites_of,
 )
 from fieldapp.equipment.queries import active_plotter_counts, plotters_of
 from fieldapp.errors import ServiceError
@@ -72,9 +76,13 @@ def detail(customer_id: int):
     plotters = plotters_of(customer.id, status=None)
     summaries = history_summaries([p.id for p in plotters])
     jobs, jobs_total = jobs_of_customer(customer.id)
+    sites = sites_of(customer.id)
     return render_template(
         "customers/detail.html",
         customer=customer,
+        sites=sites,
+        sites_by_id={site.id: site for site in sites},
+        contacts=contacts_of(customer.id),
         plotters=plotters,
         summaries=summaries,
         jobs=jobs,
@@ -140,3 +148,78 @@ def set_status(customer_id: int):
         services.set_customer_active(customer, active, actor_id=current_user.id)
     flash(f"{customer.name} is {'active again' if active else 'retired'}.", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+# -- sites and contacts ------------------------------------------------------------------
+
+
+def _owned(found, customer: Customer):
+    if found is None or found.customer_id != customer.id:
+        abort(404)
+    return found
+
+
+@bp.route("/<int:customer_id>/sites/new", methods=["GET", "POST"])
+@bp.route("/<int:customer_id>/sites/<int:site_id>", methods=["GET", "POST"])
+@allow(OFFICE)
+def site(customer_id: int, site_id: int | None = None):
+    """Add a site (a branch, a campus building) or change one: address, access, hours."""
+    customer = db.get_or_404(Customer, customer_id)
+    site = _owned(find_site(site_id), customer) if site_id is not None else None
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                saved = services.save_site(customer, request.form, site, actor_id=current_user.id)
+        except ServiceError as exc:
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Saved the site {saved.name}.", "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id) + "#sites")
+    page = render_template(
+        "customers/site_form.html", customer=customer, site=site, form=request.form, errors=errors
+    )
+    return page, status
+
+
+@bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+@allow(OFFICE)
+def contact(customer_id: int, contact_id: int | None = None):
+    """Add a person at the customer or change one: role, phone, email, billing or site
+    contact."""
+    customer = db.get_or_404(Customer, customer_id)
+    contact = _owned(find_contact(contact_id), customer) if contact_id is not None else None
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                saved = services.save_contact(
+                    customer, request.form, contact, actor_id=current_user.id
+                )
+        except ServiceError as exc:
+            errors, status = exc.fields, exc.status
+        else:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    page = render_template(
+        "customers/contact_form.html",
+        customer=customer,
+        contact=contact,
+        sites=[s for s in sites_of(customer.id) if s.active],
+        form=request.form if request.method == "POST" else request.args,
+        errors=errors,
+    )
+    return page, status
+
+
+@bp.post("/<int:customer_id>/contacts/<int:contact_id>/remove")
+@allow(OFFICE)
+def remove_contact(customer_id: int, contact_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    contact = _owned(find_contact(contact_id), customer)
+    name = contact.name
+    with unit_of_work():
+        services.remove_contact(contact, actor_id=current_user.id)
+    flash(f"Removed {name}.", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,18 @@ from fieldapp.dbtypes import UTCDateTime, one_of, utcnow
 from fieldapp.extensions import db
 
 if TYPE_CHECKING:
-    from fieldapp.customers.models import Customer
+    from fieldapp.customers.models import Customer, Site
 
 EQUIPMENT_STATUSES = ("active", "retired")
 LABEL_STATUSES = ("unclaimed", "active", "revoked")
 SHORT_CODE_PREFIX = "PM"
+
+
+@dataclass(frozen=True)
+class Whom:
+    name: str
+    phone: str
+    email: str
 
 
 def short_code(token: str) -> str:
@@ -38,6 +46,8 @@ class Equipment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    # Which of the customer's sites it stands at (None: at the customer's own address).
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), index=True)
     make: Mapped[str] = mapped_column(sa.String(40))
     model: Mapped[str] = mapped_column(sa.String(80))
     serial_number: Mapped[str] = mapped_column(sa.String(40))
@@ -52,6 +62,7 @@ class Equipment(db.Model):
     # Loaded with the plotter; "unnested" keeps the inner join from wrapping the outer joins
     # of queries that reach plotters through a job (a slow plan on SQLite).
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin="unnested")
+    site: Mapped[Site | None] = relationship()
 
     @property
     def short_code(self) -> str:
@@ -60,6 +71,22 @@ class Equipment(db.Model):
     @property
     def display_name(self) -> str:
         return f"{self.make} {self.model}"
+
+    @property
+    def address(self) -> str:
+        """Where the tech goes: the site's address, else the customer's."""
+        site = self.site
+        return site.address if site and site.address else self.customer.address
+
+    @property
+    def contact(self) -> Whom:
+        """Whom the tech asks for and calls: the site's contact, else the customer's."""
+        site = self.site
+        person = site.site_contact if site else None
+        if person is not None:
+            return Whom(person.name, person.phone or self.customer.phone, person.email)
+        customer = self.customer
+        return Whom(customer.contact_name, customer.phone, customer.email)
 
     def __repr__(self) -> str:
         return f"<Equipment {self.make} {self.model} {self.serial_number}>"

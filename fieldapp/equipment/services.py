@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Customer, Site
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import Equipment, QrLabel
 from fieldapp.equipment.tokens import new_token, normalise_code
@@ -122,9 +122,19 @@ def _check_serial_free(make: str, serial_number: str, except_id: int | None = No
         )
 
 
+def _checked_site(site_id: int | None, customer: Customer) -> int | None:
+    if site_id is None:
+        return None
+    site = db.session.get(Site, site_id)
+    if site is None or site.customer_id != customer.id:
+        raise Invalid.field("site_id", f"Choose one of {customer.name}'s sites, or none.")
+    return site.id
+
+
 def create_equipment(
     *,
     customer_id: int | None,
+    site_id: int | None = None,
     make: str,
     model: str,
     serial_number: str,
@@ -137,10 +147,12 @@ def create_equipment(
     """Register a plotter with a new label (or the given label token)."""
     _check_installed_on(installed_on)
     customer = _checked_owner(customer_id, make, model, serial_number)
+    site_id = _checked_site(site_id, customer)
     _check_serial_free(make, serial_number)
     token = token or _unique_token()
     equipment = Equipment(
         customer_id=customer.id,
+        site_id=site_id,
         make=make.strip(),
         model=model.strip(),
         serial_number=serial_number.strip().upper(),
@@ -169,6 +181,7 @@ def update_equipment(
     equipment: Equipment,
     *,
     customer_id: int | None,
+    site_id: int | None = None,
     make: str,
     model: str,
     serial_number: str,
@@ -179,6 +192,7 @@ def update_equipment(
 ) -> Equipment:
     _check_installed_on(installed_on)
     customer = _checked_owner(customer_id, make, model, serial_number)
+    equipment.site_id = _checked_site(site_id, customer)
     _check_serial_free(make, serial_number, except_id=equipment.id)
     equipment.customer_id = customer.id
     equipment.make = make.strip()

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
-from fieldapp.customers.queries import customer_choices
+from fieldapp.customers.queries import customer_choices, site_choices
 from fieldapp.equipment import services
 from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
 from fieldapp.equipment.queries import equipment_query, meter_trend, plotters_of
@@ -109,6 +109,7 @@ def plotter_page(found: Scan):
 def _equipment_fields(form) -> dict:
     return {
         "customer_id": optional_id(form.get("customer_id")),
+        "site_id": optional_id(form.get("site_id")),
         "make": form.get("make", ""),
         "model": form.get("model", ""),
         "serial_number": form.get("serial_number", ""),
@@ -152,7 +153,10 @@ def new():
     form = (
         request.form
         if request.method == "POST"
-        else {"customer_id": request.args.get("customer", "")}
+        else {
+            "customer_id": request.args.get("customer", ""),
+            "site_id": request.args.get("site", ""),
+        }
     )
     page = render_template(
         "equipment/form.html",
@@ -160,6 +164,7 @@ def new():
         form=form,
         errors=errors,
         customers=customer_choices(),
+        sites=site_choices(),
         makes=KNOWN_MAKES,
     )
     return page, status
@@ -187,6 +192,7 @@ def edit(equipment_id: int):
         form=request.form,
         errors=errors,
         customers=customer_choices(),
+        sites=site_choices(),
         makes=KNOWN_MAKES,
     )
     return page, status

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from fieldapp.auth.models import User
+from fieldapp.customers.models import Site
+from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
@@ -40,7 +42,11 @@ def inbox(status: str = "new") -> Inbox:
         db.session.scalars(
             sa.select(ServiceRequest)
             .where(ServiceRequest.status == status)
-            .options(with_plotter(ServiceRequest.equipment))
+            .options(
+                with_plotter(ServiceRequest.equipment)
+                .selectinload(Equipment.site)
+                .selectinload(Site.site_contact)
+            )
             .order_by(*order)
             .limit(INBOX_PAGE)
         )

@@ -11,9 +11,10 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask import url_for
+from sqlalchemy.orm import selectinload
 
 from fieldapp.auth.models import User
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Customer, Site
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.extensions import db
@@ -93,6 +94,7 @@ def _equipment() -> list[dict]:
         sa.select(Equipment, Customer)
         .join(Customer, Customer.id == Equipment.customer_id)
         .where(Equipment.status == "active")
+        .options(selectinload(Equipment.site).selectinload(Site.site_contact))
         .order_by(Customer.name, Equipment.id)
     )
     return [
@@ -104,11 +106,12 @@ def _equipment() -> list[dict]:
             "model": equipment.model,
             "serial_number": equipment.serial_number,
             "location_note": equipment.location_note,
+            # Where the tech goes and whom they call: the plotter's site, else the customer.
             "customer": {
                 "id": customer.id,
                 "name": customer.name,
-                "phone": customer.phone,
-                "address": customer.address,
+                "phone": equipment.contact.phone,
+                "address": equipment.address,
             },
         }
         for equipment, customer in rows

@@ -54,6 +54,10 @@ ACCESS = {
     "/customers/{customer}": (LOGIN, DENIED, OK, OK),
     "/customers/{customer}/edit": (LOGIN, DENIED, OK, OK),
     "/customers/{customer}/merge": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/sites/new": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/sites/{site}": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/contacts/new": (LOGIN, DENIED, OK, OK),
+    "/customers/{customer}/contacts/{contact}": (LOGIN, DENIED, OK, OK),
     "/photos/{photo}": (LOGIN, OK, OK, OK),
     "/photos/{photo}/{size}": (LOGIN, OK, OK, OK),
     "/visits/new": (LOGIN, OK, DENIED, DENIED),
@@ -153,6 +157,7 @@ def subjects(app):
         change_note="",
         author_id=None,
     )
+    from fieldapp.customers.services import save_contact, save_site
     from fieldapp.equipment.services import issue_unclaimed_labels
     from fieldapp.extensions import db
     from fieldapp.photos.services import add_photo
@@ -164,8 +169,12 @@ def subjects(app):
     job = factories.make_job(equipment=plotter, assigned_to_id=user.id)
     photo = add_photo(factories.jpeg_bytes(), uploaded_by_id=user.id)
     company = change_logo(factories.jpeg_bytes(), actor_id=None)
+    site = save_site(plotter.customer, {"name": "Annex"}, actor_id=None)
+    contact = save_contact(plotter.customer, {"name": "Ada Okafor"}, actor_id=None)
     db.session.commit()
     return {
+        "site": site.id,
+        "contact": contact.id,
         "unclaimed": issue_unclaimed_labels(1, actor_id=None)[0].token,
         "equipment": plotter.id,
         "customer": plotter.customer_id,
