@@ -97,14 +97,22 @@ def ensure_large_database(app, scale: float = 1.0) -> dict:
 def match_app_indexes() -> None:
     """Give a kept database the tables and indexes of the app's schema as it is now: create
     the tables and indexes it gained since the database was built, drop the indexes it
-    replaced, refresh the statistics. (A kept database missing a column is built again by
-    deleting it.)"""
+    replaced, add the nullable columns it lacks, refresh the statistics. (A kept database
+    missing a required column is built again by deleting it.)"""
     db.session.close()  # its open read would block DROP INDEX on PostgreSQL
     db.metadata.create_all(db.engine)  # only the tables that are missing
     with db.engine.begin() as connection:
         inspector = sa.inspect(connection)
         changed = False
         for table in db.metadata.sorted_tables:
+            have = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:  # e.g. equipment.site_id
+                    kind = column.type.compile(connection.dialect)
+                    connection.execute(
+                        sa.text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                    )
+                    changed = True
             wanted = {index.name for index in table.indexes}
             found = {index["name"] for index in inspector.get_indexes(table.name)}
             for name in sorted(found - wanted):

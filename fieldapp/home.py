@@ -10,7 +10,7 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.jobs.queries import open_jobs_for_tech
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.office.queries import dashboard
-from fieldapp.office.reports import owner_trend
+from fieldapp.office.reports import recent_owner_trend
 from fieldapp.training.services import unsigned_versions
 from fieldapp.visits.queries import visits_in_progress
 
@@ -31,7 +31,7 @@ def index():
     return render_template(
         "office/dashboard.html",
         board=dashboard(utcnow(), zone),
-        owner=owner_trend(local_today(zone), zone),
+        owner=recent_owner_trend(local_today(zone), zone),
     )
 
 

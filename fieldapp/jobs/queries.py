@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fieldapp.auth.models import User
 from fieldapp.auth.queries import active_techs
@@ -276,14 +276,17 @@ class JobFilters:
 
 def jobs_query(filters: JobFilters, zone: ZoneInfo) -> sa.Select:
     """Every job matching the filters, in the chosen order, with its customer, plotter and
-    tech loaded (the plotters by id in one more query)."""
+    tech loaded (the customers and plotters by id in more queries: joined, they would make
+    counting a filtered list read every customer too)."""
     return _jobs_matching(filters, zone).options(
-        contains_eager(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
+        selectinload(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
     )
 
 
 def _jobs_matching(filters: JobFilters, zone: ZoneInfo) -> sa.Select:
-    query = sa.select(Job).join(Customer, Customer.id == Job.customer_id)
+    query = sa.select(Job)
+    if words_of(filters.customer) or filters.sort.removeprefix("-") == "customer":
+        query = query.join(Customer, Customer.id == Job.customer_id)
     if filters.status == "open":
         query = query.where(Job.status.in_(OPEN_STATUSES))
     elif filters.status in JOB_STATUSES:
@@ -308,8 +311,8 @@ def _jobs_matching(filters: JobFilters, zone: ZoneInfo) -> sa.Select:
     columns = JOB_SORTS.get(key, JOB_SORTS["number"])
     descending = filters.sort.startswith("-") or key not in JOB_SORTS
     order = [column.desc() if descending else column.asc() for column in columns]
-    if key in ("scheduled", "closed"):
-        order.insert(0, columns[0].is_(None))  # jobs without the date last, either way
+    if key in ("scheduled", "closed"):  # jobs without the date last, either way
+        order[0] = order[0].nulls_last()
     return query.order_by(*order)
 
 

@@ -8,6 +8,7 @@ last bucket are clipped to the range, so the numbers cover exactly the chosen da
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from markupsafe import Markup
 
 from fieldapp.activity.models import ActivityEvent
@@ -553,6 +555,25 @@ def owner_trend(today: date, zone: ZoneInfo, weeks: int = 26) -> OwnerTrend:
         earlier=share(report.rows[:4]),
         weeks=[(row[0], row[-1]) for row in report.rows],
     )
+
+
+# The tile's weekly shares over half a year move slowly, and working them out reads every
+# dispatch, answer and approval of that half year (hundreds of milliseconds for a company of
+# 500 jobs a day): the dashboard works them out at most this often per app process.
+OWNER_TREND_FOR = 15 * 60  # seconds
+
+
+def recent_owner_trend(today: date, zone: ZoneInfo) -> OwnerTrend:
+    """owner_trend, kept for OWNER_TREND_FOR seconds (per app process, per day and zone)."""
+    kept = current_app.extensions.setdefault("fieldapp.owner_trend", {})
+    key, now = (today, zone.key), time.monotonic()
+    found = kept.get(key)
+    if found is not None and now - found[0] < OWNER_TREND_FOR:
+        return found[1]
+    trend = owner_trend(today, zone)
+    kept.clear()
+    kept[key] = (now, trend)
+    return trend
 
 
 def owner_load(span: DateRange, zone: ZoneInfo) -> Report:

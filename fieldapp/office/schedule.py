@@ -34,7 +34,6 @@ class Entry:
     outside_hours: bool = False
     row: int = 0  # overlapping jobs share the lane's height: the later one below
 
-
     @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.minutes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from fieldapp.activity.services import record_event
 from fieldapp.extensions import db
 from fieldapp.inventory.services import record_movement
+from fieldapp.office import reports
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sync.models import SyncOp
 from fieldapp.visits.models import StepResult, Visit
@@ -174,3 +176,23 @@ def test_the_owner_load_tile_shows_the_share_and_its_trend(client, office):
     assert "<strong>0%</strong>" in tile and "against 100% half a year ago" in tile
     assert 26 <= tile.count('class="owner-bar') <= 27  # partial weeks at either end
     assert ", falling" in tile
+
+
+def test_the_owner_load_tile_is_worked_out_once_a_quarter_hour(client, office, monkeypatch):
+    """The half year of dispatches behind the tile is read once per OWNER_TREND_FOR: a second
+    load shows the same figure without reading it, and once the time is up it is read again."""
+    owner = factories.make_user("admin", name="Frank Owner")
+    record_event("job.assigned", "job", 1, "J-1001 assigned", actor_id=owner.id)
+    db.session.commit()
+
+    def tile() -> str:
+        page = client.get("/").get_data(as_text=True)
+        return page.split('aria-labelledby="owner-h"')[1].split("</section>")[0]
+
+    assert "<strong>100%</strong>" in tile()
+    record_event("job.assigned", "job", 1, "J-1001 assigned", actor_id=office.id)
+    db.session.commit()
+    assert "<strong>100%</strong>" in tile()  # kept: not read again within the quarter hour
+    clock = time.monotonic()
+    monkeypatch.setattr(reports.time, "monotonic", lambda: clock + reports.OWNER_TREND_FOR + 1)
+    assert "<strong>50%</strong>" in tile()
