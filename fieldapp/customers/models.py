@@ -90,6 +90,7 @@ class Contact(db.Model):
     is_site_contact: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    customer: Mapped[Customer] = relationship()
     site: Mapped[Site | None] = relationship(foreign_keys=[site_id])
 
     def __repr__(self) -> str:

@@ -71,6 +71,16 @@ class PlotterSeed:
     heavy: bool = False  # a production machine rather than an office one
     notes: str = ""
     retired: bool = False
+    site: str = ""  # the name of one of the customer's sites ("": the customer's address)
+
+
+@dataclass(frozen=True)
+class SiteSeed:
+    name: str
+    address: str
+    access_notes: str
+    opening_hours: str
+    contact: tuple[str, str, str]  # the site contact: name, role, phone
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class CustomerSeed:
     pm_months: int = 6
     # Other people at the site who sign off visits.
     staff: tuple[str, ...] = ()
+    sites: tuple[SiteSeed, ...] = ()
 
 
 P = PlotterSeed
@@ -238,8 +249,9 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
         ),
         staff=("Beth Olsen", "Carlos Mendez"),
     ),
+    # One university, two sites: the plan room at Facilities and the architecture school's lab.
     CustomerSeed(
-        "Northbrook State University - Facilities Management",
+        "Northbrook State University",
         "Doug Harrington",
         "+1 (847) 555-0107",
         "facilities-plans@nsu.example",
@@ -247,26 +259,38 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
         "Park in visitor lot B; get a contractor badge at the Facilities front desk (Room 014) "
         "before entering any building. PO number required on the sign-off.",
         (
-            P("T1700", "Plan room, Room 014", heavy=True),
-            P("T830", "Capital projects office, Room 022"),
+            P("T1700", "Plan room, Room 014", heavy=True, site="Facilities Services Building"),
+            P("T830", "Capital projects office, Room 022", site="Facilities Services Building"),
+            P("T830", "Hollis Hall B12, student lab, left", heavy=True, site="Hollis Hall"),
+            P("T830", "Hollis Hall B12, student lab, right", heavy=True, site="Hollis Hall"),
+            P("TX-3100", "Hollis Hall B14, review prep room", heavy=True, site="Hollis Hall"),
+            P("Z9+", "Hollis Hall B14, review prep room", site="Hollis Hall"),
         ),
-        staff=("Doug Harrington", "Pam Okafor"),
-    ),
-    CustomerSeed(
-        "Northbrook State University - School of Architecture",
-        "Prof. Leena Anand",
-        "+1 (847) 555-0108",
-        "archlab@nsu.example",
-        "Hollis Hall, Room B12, 1 University Pl, Northbrook, IL 60062",
-        "Student lab gets slammed before reviews (December, April): schedule mornings. Ask for "
-        "Prof. Anand or the lab monitor; badge from Facilities first.",
-        (
-            P("T830", "Hollis Hall B12, student lab, left", heavy=True),
-            P("T830", "Hollis Hall B12, student lab, right", heavy=True),
-            P("TX-3100", "Hollis Hall B14, review prep room", heavy=True),
-            P("Z9+", "Hollis Hall B14, review prep room"),
+        staff=(
+            "Doug Harrington",
+            "Pam Okafor",
+            "Prof. Leena Anand",
+            "Jordan Kim (lab monitor)",
+            "Avery Stone (lab monitor)",
         ),
-        staff=("Prof. Leena Anand", "Jordan Kim (lab monitor)", "Avery Stone (lab monitor)"),
+        sites=(
+            SiteSeed(
+                "Facilities Services Building",
+                "Facilities Services Building, Room 014\n1 University Pl, Northbrook, IL 60062",
+                "Park in visitor lot B; contractor badges at the front desk (Room 014).",
+                "Mon–Fri 7:30–16:00",
+                ("Doug Harrington", "Facilities plan room", "+1 (847) 555-0107"),
+            ),
+            SiteSeed(
+                "Hollis Hall",
+                "Hollis Hall, School of Architecture, Room B12\n1 University Pl, Northbrook, "
+                "IL 60062",
+                "Badge from Facilities first. The student lab gets slammed before reviews "
+                "(December, April): schedule mornings; ask for Prof. Anand or the lab monitor.",
+                "Mon–Fri 8:00–22:00 in term",
+                ("Prof. Leena Anand", "Lab lead, School of Architecture", "+1 (847) 555-0108"),
+            ),
+        ),
     ),
     CustomerSeed(
         "Signal Hill Signs & Graphics",
@@ -1496,7 +1520,7 @@ TODAY_JOBS: tuple[TodayJob, ...] = (
         23,
     ),
     TodayJob(
-        PlotterRef("Northbrook State University - School of Architecture", "T830"),
+        PlotterRef("Northbrook State University", "T830", 1),
         LUIS,
         "09:30",
         "normal",

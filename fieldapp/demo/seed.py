@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import User
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.equipment.tokens import ALPHABET, TOKEN_LENGTH
 from fieldapp.extensions import db
@@ -252,6 +252,32 @@ class _DemoBusiness:
         """The latest version of the SOP published by then (a visit follows what was current)."""
         return [v for v in self.versions[slug] if v.published_at <= at][-1]
 
+    def add_sites(self, customer: Customer, cseed: data.CustomerSeed) -> dict[str, Site]:
+        """The customer's sites, each with its site contact."""
+        sites = {}
+        for seed in cseed.sites:
+            site = Site(
+                customer=customer,
+                name=seed.name,
+                address=seed.address,
+                access_notes=seed.access_notes,
+                opening_hours=seed.opening_hours,
+            )
+            name, role, phone = seed.contact
+            db.session.add(site)
+            db.session.add(
+                Contact(
+                    customer=customer,
+                    site=site,
+                    name=name,
+                    role=role,
+                    phone=phone,
+                    is_site_contact=True,
+                )
+            )
+            sites[seed.name] = site
+        return sites
+
     def add_customers_and_plotters(self) -> None:
         labels_start = self.history_start - timedelta(days=45)
         claimers = [self.users[data.SAM], self.users[data.PRIYA]]
@@ -274,6 +300,7 @@ class _DemoBusiness:
                 created_at=self.local(since, "10:00"),
             )
             db.session.add(customer)
+            sites = self.add_sites(customer, cseed)
             for pseed, installed_on in zip(cseed.plotters, installs, strict=True):
                 model = data.MODELS[pseed.model]
                 serial = self.serial(model.make, serials)
@@ -292,6 +319,7 @@ class _DemoBusiness:
                 token = self.token()
                 row = Equipment(
                     customer=customer,
+                    site=sites.get(pseed.site),
                     make=model.make,
                     model=model.model,
                     serial_number=serial,

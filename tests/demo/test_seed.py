@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from fieldapp.auth.models import User
-from fieldapp.customers.models import Customer
+from fieldapp.customers.models import Customer, Site
 from fieldapp.demo.data import DEMO_PASSWORD, DEMO_USERS, MODELS
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.extensions import db
@@ -353,3 +353,20 @@ def test_the_owner_load_report_tells_the_owners_story(seeded, app):
     assert last.total[-1] < 20, last.total
     trend = owner_trend(today, zone)
     assert trend.falling and trend.recent < 20 < trend.earlier
+
+
+def test_the_university_is_one_customer_with_two_sites(seeded):
+    """The demo's split customers are one: Northbrook State University, its plan room at
+    Facilities and the architecture lab in Hollis Hall, each with its plotters and the person
+    the tech asks for there."""
+    names = db.session.scalars(
+        sa.select(Customer.name).where(Customer.name.like("Northbrook%"))
+    ).all()
+    assert names == ["Northbrook State University"]
+    sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
+    assert [site.name for site in sites] == ["Facilities Services Building", "Hollis Hall"]
+    hall = sites[1]
+    plotters = db.session.scalars(sa.select(Equipment).where(Equipment.site_id == hall.id)).all()
+    assert len(plotters) == 4
+    assert all(p.address.startswith("Hollis Hall") for p in plotters)
+    assert plotters[0].contact.name == "Prof. Leena Anand"
