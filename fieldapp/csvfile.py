@@ -14,6 +14,10 @@ import io
 import re
 from collections.abc import Iterable
 
+from flask import Response, stream_with_context
+
+from fieldapp.localtime import company_zone, local_today
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -41,3 +45,29 @@ def csv_text(rows: Iterable[Iterable[object]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def csv_download(rows: Iterable[Iterable[object]], name: str, batch: int = 500) -> Response:
+    """Rows sent as the file name.csv, a batch at a time as they are made (so a list of every
+    job or plotter never waits whole in memory), every cell made safe."""
+
+    def lines():
+        waiting: list = []
+        for row in rows:
+            waiting.append(row)
+            if len(waiting) >= batch:
+                yield csv_text(waiting)
+                waiting = []
+        if waiting:
+            yield csv_text(waiting)
+
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def dated(name: str) -> str:
+    """customers_2026-12-06: a download's name with the company's date."""
+    return f"{name}_{local_today(company_zone()).isoformat()}"

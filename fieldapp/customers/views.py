@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
+from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers import services
+from fieldapp.customers.exports import customer_rows
 from fieldapp.customers.models import Customer
 from fieldapp.customers.queries import (
     contacts_of,
@@ -39,6 +41,15 @@ def index():
     page = db.paginate(search_customers(q, include_retired=retired), per_page=50, count=True)
     counts = active_plotter_counts([customer.id for customer in page.items])
     return render_template("customers/index.html", page=page, counts=counts, q=q, retired=retired)
+
+
+@bp.get("/all.csv")
+@allow(OFFICE)
+def index_csv():
+    """The customers list as filtered, every page, as a CSV file."""
+    q = request.args.get("q", "")
+    query = search_customers(q, include_retired=request.args.get("retired") == "1")
+    return csv_download(customer_rows(query), dated("customers"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,8 +8,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
+from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import customer_choices, site_choices
 from fieldapp.equipment import services
+from fieldapp.equipment.exports import plotter_rows
 from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
 from fieldapp.equipment.queries import equipment_query, meter_trend, plotters_of
 from fieldapp.equipment.services import Scan, resolve_code
@@ -133,6 +135,17 @@ def index():
     return render_template(
         "equipment/index.html", page=page, q=q, status=status, summaries=summaries
     )
+
+
+@bp.get("/plotters.csv")
+@allow(OFFICE)
+def index_csv():
+    """The plotters list as filtered, every page, as a CSV file in the import's columns."""
+    status = request.args.get("status", "active")
+    query = equipment_query(
+        request.args.get("q", ""), status=status if status in EQUIPMENT_STATUSES else None
+    )
+    return csv_download(plotter_rows(query), dated("plotters"))
 
 
 @bp.route("/plotters/new", methods=["GET", "POST"])

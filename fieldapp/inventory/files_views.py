@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
-from fieldapp.csvfile import csv_text
+from fieldapp.csvfile import csv_download, csv_text, dated
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.inventory import exports
 from fieldapp.inventory.imports import (
@@ -168,36 +168,24 @@ def import_template():
     kind = request.args.get("kind", KINDS[0])
     if kind not in KINDS:
         abort(404)
-    return _csv([[column.name for column in COLUMNS[kind]]], f"{kind}_template")
+    return csv_download([[column.name for column in COLUMNS[kind]]], f"{kind}_template")
 
 
 # -- Exports ---------------------------------------------------------------------------------
-
-
-def _csv(rows, name: str) -> Response:
-    return Response(
-        csv_text(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
-
-
-def _dated(name: str) -> str:
-    return f"{name}_{local_today(company_zone()).isoformat()}"
 
 
 @bp.get("/parts.csv")
 @allow(OFFICE)
 def parts_csv():
     """The catalogue in the import's columns: edit it in a spreadsheet and import it back."""
-    return _csv(exports.catalogue_rows(), _dated("parts"))
+    return csv_download(exports.catalogue_rows(), dated("parts"))
 
 
 @bp.get("/stock/levels.csv")
 @allow(OFFICE)
 def levels_csv():
     """Every level with its minimum, maximum and value; imports back as a levels file."""
-    return _csv(exports.level_rows(), _dated("stock_levels"))
+    return csv_download(exports.level_rows(), dated("stock_levels"))
 
 
 @bp.get("/stock/movements.csv")

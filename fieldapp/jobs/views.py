@@ -6,20 +6,18 @@ import uuid
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.auth.queries import active_techs, every_tech
-from fieldapp.csvfile import csv_text
+from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import find_customer
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.queries import find_equipment
@@ -28,7 +26,7 @@ from fieldapp.extensions import db
 from fieldapp.jobs import exports, queries, services
 from fieldapp.jobs.forms import assignment_fields, chosen_target, list_filters, new_job_fields
 from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, JOB_STATUSES, Job
-from fieldapp.localtime import company_zone, local_today, parse_day
+from fieldapp.localtime import company_zone, parse_day
 from fieldapp.messages.queries import job_thread, unread_by_job
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
@@ -98,16 +96,12 @@ def index_csv():
     filters, _ = list_filters(request.args)
     zone = company_zone()
 
-    def lines():
-        yield csv_text([exports.JOB_CSV_HEADER])
+    def rows():
+        yield exports.JOB_CSV_HEADER
         for batch in queries.job_batches(filters, zone):
-            yield csv_text(exports.job_row(job, zone) for job in batch)
+            yield from (exports.job_row(job, zone) for job in batch)
 
-    return Response(
-        stream_with_context(lines()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="jobs_{local_today(zone)}.csv"'},
-    )
+    return csv_download(rows(), dated("jobs"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -47,6 +47,8 @@ ACCESS = {
     "/e/{token}": (OK, OK, OK, OK),  # the public page, or the plotter page when signed in
     "/e/{unclaimed}/claim": (LOGIN, OK, OK, OK),
     "/plotters": (LOGIN, DENIED, OK, OK),
+    "/plotters.csv": (LOGIN, DENIED, OK, OK),
+    "/customers/all.csv": (LOGIN, DENIED, OK, OK),
     "/plotters/new": (LOGIN, DENIED, OK, OK),
     "/plotters/{equipment}/edit": (LOGIN, DENIED, OK, OK),
     "/customers/": (LOGIN, DENIED, OK, OK),

@@ -5,6 +5,9 @@ and the request inbox name the site and whom to ask for."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -220,3 +223,44 @@ def test_a_merge_moves_sites_and_contacts_and_keeps_one_billing_contact(campus):
         sa.select(Contact.name).where(Contact.customer_id == keep.id, Contact.is_billing)
     ).all()
     assert billing == ["Kim Ng"]
+
+
+def test_the_plotter_and_customer_lists_download_as_csv(client, auth, campus):
+    factories.make_customer(name='=HYPERLINK("http://evil")', contact_name="Mallory")
+    auth.login("office")
+    response = client.get("/plotters.csv", query_string={"q": "northbrook"})
+    assert response.mimetype == "text/csv"
+    assert 'filename="plotters_' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == [
+        "customer",
+        "site",
+        "address",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "make",
+        "model",
+        "serial",
+        "installed_on",
+    ]
+    by_serial = {row[8]: row for row in rows[1:]}
+    at_hall = by_serial[campus["plotter"].serial_number]
+    assert at_hall[:5] == [
+        "Northbrook State University",
+        "Hollis Hall",
+        "Hollis Hall, Room B12\n1 University Pl, Northbrook, IL 60062",
+        "Leena Anand",
+        "'+1 (847) 555-0166",  # a leading + would start a formula: kept as text
+    ]
+    assert by_serial[campus["at_hq"].serial_number][1:4] == [
+        "",
+        "1 University Pl, Northbrook, IL 60062",
+        "Accounts Payable",
+    ]
+    customers = client.get("/customers/all.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(customers)))
+    assert rows[0][0] == "customer" and len(rows) == 3
+    assert '\'=HYPERLINK("http://evil")' in [row[0] for row in rows]  # a formula stays text
+    only = client.get("/customers/all.csv", query_string={"q": "northbrook"}).get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(only)))) == 2
