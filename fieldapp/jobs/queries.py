@@ -53,9 +53,7 @@ def job_with_parties(job_id: int) -> Job | None:
     return db.session.scalar(
         sa.select(Job)
         .where(Job.id == job_id)
-        .options(
-            joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to)
-        )
+        .options(joinedload(Job.customer), joinedload(Job.equipment), joinedload(Job.assigned_to))
         .execution_options(populate_existing=True)
     )
 

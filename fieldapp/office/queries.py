@@ -178,9 +178,9 @@ def tech_cards(now: datetime, start: datetime, end: datetime) -> list[TechCard]:
 def _open_job_totals() -> tuple[int, int]:
     """Open jobs, and those without an active tech (a leaver's stranded job counts too)."""
     total, unassigned = db.session.execute(
-        sa.select(
-            sa.func.count(), sa.func.sum(sa.case((without_active_tech(), 1), else_=0))
-        ).where(Job.status.in_(OPEN_STATUSES))
+        sa.select(sa.func.count(), sa.func.sum(sa.case((without_active_tech(), 1), else_=0))).where(
+            Job.status.in_(OPEN_STATUSES)
+        )
     ).one()
     return total, unassigned or 0
 
