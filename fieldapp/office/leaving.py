@@ -40,15 +40,15 @@ class Holdings:
     visits: list[Visit]  # started, not finished: they stay with the person's history
     sop_drafts: list[SopDraft]
     last_sync: datetime | None
+    parts: int = 0  # how many parts the van held (counted before anything moves)
+
+    def __post_init__(self) -> None:
+        self.parts = sum(level.quantity for level in self.stock if level.quantity > 0)
 
     @property
     def must_move(self) -> bool:
         """Whether deactivating needs a choice first (open jobs or parts in the van)."""
         return bool(self.jobs or self.stock)
-
-    @property
-    def parts(self) -> int:
-        return sum(level.quantity for level in self.stock if level.quantity > 0)
 
 
 def holdings_of(user: User) -> Holdings:
