@@ -11,6 +11,7 @@ from fieldapp.auth.models import ROLES
 from fieldapp.auth.queries import all_users
 from fieldapp.errors import ServiceError
 from fieldapp.inventory import vans
+from fieldapp.office import leaving
 from fieldapp.unit_of_work import unit_of_work
 
 user_cli = AppGroup("user", help="Manage who can sign in.")
@@ -63,11 +64,25 @@ def list_users() -> None:
     default=None,
     help="Location id that takes a tech's van stock (default: the warehouse).",
 )
-def deactivate(email: str, van_stock_to: int | None) -> None:
-    """Stop EMAIL from signing in (their records stay; a tech's van stock moves)."""
+@click.option(
+    "--jobs-to",
+    default="",
+    help="Email of the active tech who takes the open jobs (default: back to unassigned).",
+)
+def deactivate(email: str, van_stock_to: int | None, jobs_to: str) -> None:
+    """Stop EMAIL from signing in (their records stay): their open jobs go back to the
+    unassigned ones and a tech's van stock moves. A job under way needs a tech first."""
     try:
         with unit_of_work():
-            user = vans.deactivate(email, stock_to_id=van_stock_to, actor_id=None)
+            held = leaving.deactivate_by_email(
+                email, jobs_to_email=jobs_to, stock_to_id=van_stock_to, actor_id=None
+            )
     except ServiceError as exc:
         _fail(exc)
-    click.echo(f"Deactivated {user.email}")
+    click.echo(f"Deactivated {held.user.email}")
+    if held.jobs:
+        numbers = ", ".join(job.number for job in held.jobs)
+        where = f"Now with {jobs_to}" if jobs_to else "Back with the unassigned jobs"
+        click.echo(f"{where}: {numbers}")
+    if held.parts:
+        click.echo(f"{held.parts} part{'s' if held.parts != 1 else ''} moved out of the van")

@@ -157,6 +157,7 @@ def update_user(
         raise Invalid("You cannot change your own role or deactivate yourself.")
     if user.role == "admin" and (role != "admin" or not active) and _active_admins() <= 1:
         raise Invalid("This is the last active admin; make someone else admin first.")
+    was_active = user.active
     user.email, user.name, user.role, user.phone, user.active = (
         email,
         name.strip(),
@@ -164,9 +165,15 @@ def update_user(
         phone.strip(),
         active,
     )
+    leaving = was_active and not active
     if not active:
         end_all_sessions(user)
-    record_event("user.updated", "user", user.id, f"Updated {user.name}", actor_id=actor_id)
+    if leaving:
+        record_event(
+            "user.deactivated", "user", user.id, f"Deactivated {user.name}", actor_id=actor_id
+        )
+    else:
+        record_event("user.updated", "user", user.id, f"Updated {user.name}", actor_id=actor_id)
     return user
 
 
@@ -176,17 +183,29 @@ def _active_admins() -> int:
     )
 
 
-def deactivate_user(email: str, *, actor_id: int | None) -> User:
-    user = find_user_by_email(email)
-    if user is None:
-        raise NotFound(f"No user with the email {normalise_email(email)}.")
+def check_may_deactivate(user: User, *, actor_id: int | None) -> None:
+    """Refuse to deactivate oneself or the last active admin."""
     if user.id == actor_id:
         raise Invalid("You cannot deactivate yourself.")
     if user.role == "admin" and user.active and _active_admins() <= 1:
         raise Invalid("This is the last active admin; make someone else admin first.")
+
+
+def end_account(user: User, *, actor_id: int | None, handed_over: str = "") -> User:
+    """Stop user from signing in (their records stay): one user.deactivated event, saying
+    where what they held went."""
+    check_may_deactivate(user, actor_id=actor_id)
     user.active = False
     end_all_sessions(user)
-    record_event("user.deactivated", "user", user.id, f"Deactivated {user.name}", actor_id=actor_id)
+    summary = f"Deactivated {user.name}" + (f": {handed_over}" if handed_over else "")
+    record_event("user.deactivated", "user", user.id, summary, actor_id=actor_id)
+    return user
+
+
+def find_user_or_fail(email: str) -> User:
+    user = find_user_by_email(email)
+    if user is None:
+        raise NotFound(f"No user with the email {normalise_email(email)}.")
     return user
 
 

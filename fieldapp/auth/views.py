@@ -19,13 +19,14 @@ from flask_wtf.csrf import generate_csrf
 from fieldapp.auth import services
 from fieldapp.auth.access import ADMIN, PUBLIC, STAFF, allow
 from fieldapp.auth.models import ROLES, User
-from fieldapp.auth.queries import all_users
+from fieldapp.auth.queries import active_techs, all_users
 from fieldapp.auth.sessions import end_all_sessions, session_count, start_session
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
 from fieldapp.inventory import vans
 from fieldapp.inventory.services import van_of
+from fieldapp.office import leaving
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
 
@@ -144,9 +145,16 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form, errors, status = request.form, {}, 200
     if request.method == "POST":
+        if user.active and form.get("active") != "on" and leaving.holdings_of(user).must_move:
+            flash(
+                f"Nothing is saved yet: first choose where {user.first_name}'s open jobs and "
+                "van stock go.",
+                "info",
+            )
+            return redirect(url_for("auth.user_leaving", user_id=user.id))
         try:
             with unit_of_work():
-                vans.change_user(
+                leaving.change_account(
                     user,
                     email=form.get("email", ""),
                     name=form.get("name", ""),
@@ -170,6 +178,63 @@ def user_edit(user_id: int):
         roles=ROLES,
         sessions=session_count(user.id),
         van=van_of(user.id),
+        stock_places=vans.places_for_van_stock(user),
+    )
+    return page, status
+
+
+def job_choices(form, jobs) -> dict[int, int | None]:
+    """The per-job overrides of the holdings form: "" follows the choice for all, "none"
+    puts the job back with the unassigned ones, a number is a tech."""
+    choices: dict[int, int | None] = {}
+    for job in jobs:
+        value = form.get(f"job_{job.id}", "")
+        if value == "none":
+            choices[job.id] = leaving.UNASSIGNED
+        elif value:
+            choices[job.id] = optional_id(value) or 0  # 0 names nobody: the service says so
+    return choices
+
+
+@bp.route("/admin/users/<int:user_id>/leave", methods=["GET", "POST"])
+@allow(ADMIN)
+def user_leaving(user_id: int):
+    """Before a person leaves: what they hold, where it goes, and the one confirm that
+    deactivates them and moves it all together."""
+    user = db.get_or_404(User, user_id)
+    holdings = leaving.holdings_of(user)
+    form, errors, status = request.form, {}, 200
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                leaving.deactivate_with_handover(
+                    user,
+                    jobs_to=optional_id(form.get("jobs_to")),
+                    per_job=job_choices(form, holdings.jobs),
+                    stock_to_id=optional_id(form.get("stock_to")),
+                    actor_id=current_user.id,
+                )
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            errors, status = exc.fields, exc.status
+            holdings = leaving.holdings_of(user)
+        else:
+            moved = []
+            if holdings.jobs:
+                count = len(holdings.jobs)
+                moved.append(f"{count} open job{'s' if count != 1 else ''}")
+            if holdings.parts:
+                moved.append("the van's stock")
+            what = f"; {' and '.join(moved)} moved" if moved else ""
+            flash(f"{user.name} is deactivated{what}.", "success")
+            return redirect(url_for("auth.user_list"))
+    page = render_template(
+        "auth/user_leaving.html",
+        user=user,
+        held=holdings,
+        form=form,
+        errors=errors,
+        techs=[tech for tech in active_techs() if tech.id != user.id],
         stock_places=vans.places_for_van_stock(user),
     )
     return page, status

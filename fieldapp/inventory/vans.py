@@ -105,13 +105,6 @@ def change_user(user: User, *, stock_to_id: int | None, actor_id: int, **fields)
     return user
 
 
-def deactivate(email: str, *, stock_to_id: int | None, actor_id: int | None) -> User:
-    stock_to = location_by_id(stock_to_id, "stock_to") if stock_to_id else None
-    user = accounts.deactivate_user(email, actor_id=actor_id)
-    hand_back_van(user, stock_to, actor_id=actor_id)
-    return user
-
-
 def places_for_van_stock(user: User) -> list[StockLocation]:
     """Where a leaving tech's van stock can go: the warehouse first, then the other vans."""
     return list(

@@ -102,5 +102,12 @@ class Job(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def stranded(self) -> bool:
+        """Assigned to someone who can no longer take it (deactivated, or no longer a tech):
+        the office treats it as unassigned until someone else takes it."""
+        tech = self.assigned_to
+        return tech is not None and not (tech.active and tech.role == "tech")
+
     def __repr__(self) -> str:
         return f"<Job {self.number} {self.status}>"

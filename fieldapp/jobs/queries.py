@@ -33,6 +33,13 @@ PRIORITY_RANK = sa.case(
 )
 
 
+def without_active_tech():
+    """A condition on Job: nobody is assigned, or only someone no longer an active tech
+    (data from before deactivation moved a leaver's jobs): both are the office's to place."""
+    active_tech_ids = sa.select(User.id).where(User.role == "tech", User.active)
+    return sa.or_(Job.assigned_to_id.is_(None), Job.assigned_to_id.not_in(active_tech_ids))
+
+
 def open_jobs_for_tech(tech_id: int) -> list[Job]:
     """A tech's open jobs, most urgent first, then by scheduled time."""
     return list(
@@ -129,7 +136,7 @@ def _board_conditions(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> l
         )
     conditions.append(status)
     if filters.tech == "none":
-        conditions.append(Job.assigned_to_id.is_(None))
+        conditions.append(without_active_tech())
     elif filters.tech.isdigit():
         conditions.append(Job.assigned_to_id == int(filters.tech))
     if filters.priority in JOB_PRIORITIES:

@@ -246,6 +246,13 @@ def assign_job(
         raise Conflict(message, {"tech": [message]})
     tech = active_tech(tech_id) if tech_id is not None else None
     if tech_id is not None and tech is None:
+        if tech_id == job.assigned_to_id and job.assigned_to is not None:
+            others = "" if job.status == "in_progress" else ", or Nobody to leave it unassigned"
+            raise Invalid.field(
+                "tech",
+                f"{job.assigned_to.name} is no longer active: choose who takes "
+                f"{job.number}{others}.",
+            )
         raise Invalid.field("tech", "Choose an active technician.")
     if tech_id is None and job.status == "in_progress":
         message = (

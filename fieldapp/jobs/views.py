@@ -184,8 +184,10 @@ def assign(job_id: int):
     except ServiceError as exc:
         flash(_explain(exc), "error")
     else:
-        who = job.assigned_to.name if job.assigned_to else "nobody"
-        flash(f"{job.number} is with {who}.", "success")
+        if job.assigned_to:
+            flash(f"{job.number} is with {job.assigned_to.name}.", "success")
+        else:
+            flash(f"{job.number} is back with the unassigned jobs.", "success")
     return redirect(local_url(request.form.get("next")) or url_for("jobs.detail", job_id=job.id))
 
 

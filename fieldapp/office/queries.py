@@ -25,7 +25,7 @@ from fieldapp.inventory.models import (
 )
 from fieldapp.inventory.queries import StockAlert, stock_alerts
 from fieldapp.jobs.models import OPEN_STATUSES, Job
-from fieldapp.jobs.queries import PRIORITY_RANK
+from fieldapp.jobs.queries import PRIORITY_RANK, without_active_tech
 from fieldapp.localtime import day_bounds
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sops.models import SopStep
@@ -176,22 +176,24 @@ def tech_cards(now: datetime, start: datetime, end: datetime) -> list[TechCard]:
 
 
 def _open_job_totals() -> tuple[int, int]:
-    rows = db.session.execute(
-        sa.select(Job.assigned_to_id.is_(None), sa.func.count())
-        .where(Job.status.in_(OPEN_STATUSES))
-        .group_by(Job.assigned_to_id.is_(None))
-    ).all()
-    counts = {bool(unassigned): count for unassigned, count in rows}
-    return sum(counts.values()), counts.get(True, 0)
+    """Open jobs, and those without an active tech (a leaver's stranded job counts too)."""
+    total, unassigned = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((without_active_tech(), 1), else_=0))).where(
+            Job.status.in_(OPEN_STATUSES)
+        )
+    ).one()
+    return total, unassigned or 0
 
 
 def unassigned_jobs(limit: int = 8) -> list[Job]:
-    """Open jobs nobody is sent to yet, most urgent and oldest first."""
+    """Open jobs no active tech is sent to, most urgent and oldest first."""
     return list(
         db.session.scalars(
             sa.select(Job)
-            .where(Job.status.in_(OPEN_STATUSES), Job.assigned_to_id.is_(None))
-            .options(joinedload(Job.customer), with_plotter(Job.equipment))
+            .where(Job.status.in_(OPEN_STATUSES), without_active_tech())
+            .options(
+                joinedload(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
+            )
             .order_by(PRIORITY_RANK, Job.created_at, Job.id)
             .limit(limit)
         )

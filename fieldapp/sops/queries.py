@@ -149,3 +149,15 @@ def plotter_models() -> list[str]:
             names.append(make)
         names.append(f"{make} {model}")
     return names
+
+
+def drafts_last_edited_by(user_id: int) -> list[SopDraft]:
+    """The SOP drafts someone saved last (unpublished work of theirs)."""
+    return list(
+        db.session.scalars(
+            sa.select(SopDraft)
+            .where(SopDraft.updated_by_id == user_id)
+            .options(selectinload(SopDraft.sop))
+            .order_by(SopDraft.updated_at.desc())
+        )
+    )

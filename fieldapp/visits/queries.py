@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
+from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
     Part,
@@ -140,6 +141,19 @@ def visits_in_progress(tech_id: int) -> list[Visit]:
         db.session.scalars(
             sa.select(Visit)
             .where(Visit.tech_id == tech_id, Visit.status == "in_progress")
+            .order_by(Visit.started_at.desc())
+        )
+    )
+
+
+def unfinished_visits_of(tech_id: int) -> list[Visit]:
+    """A tech's started, unfinished visits with their plotters and jobs (what a leaver
+    leaves open)."""
+    return list(
+        db.session.scalars(
+            sa.select(Visit)
+            .where(Visit.tech_id == tech_id, Visit.status == "in_progress")
+            .options(with_plotter(Visit.equipment), joinedload(Visit.job))
             .order_by(Visit.started_at.desc())
         )
     )

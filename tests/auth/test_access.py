@@ -29,6 +29,7 @@ ACCESS = {
     "/admin/users": (LOGIN, DENIED, DENIED, OK),
     "/admin/users/new": (LOGIN, DENIED, DENIED, OK),
     "/admin/users/{user}": (LOGIN, DENIED, DENIED, OK),
+    "/admin/users/{user}/leave": (LOGIN, DENIED, DENIED, OK),
     "/api/v1/me": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/openapi.json": (OK, OK, OK, OK),
     "/e/{token}/label.png": (LOGIN, OK, OK, OK),

@@ -76,12 +76,16 @@ def test_a_leaving_tech_hands_the_van_back_where_the_office_says(client, auth):
     factories.stock(head, van, 1)
     factories.stock(wipes, van, -1)
 
-    page = client.get(f"/admin/users/{sam.id}").get_data(as_text=True)
-    assert f"the stock in {escape(van.name)} goes to" in page and escape(other.name) in page
     response = client.post(
         f"/admin/users/{sam.id}",
         data={"name": sam.name, "email": sam.email, "role": "tech", "stock_to": other.id},
     )
+    assert response.headers["Location"] == f"/admin/users/{sam.id}/leave"
+    db.session.expire_all()
+    assert sam.active and level(belt, van) == 2  # nothing moves before the choice
+    page = client.get(f"/admin/users/{sam.id}/leave").get_data(as_text=True)
+    assert "The van's stock goes to" in page and escape(other.name) in page
+    response = client.post(f"/admin/users/{sam.id}/leave", data={"stock_to": other.id})
     assert response.status_code == 302
     assert (level(belt, other), level(head, other), level(wipes, other)) == (2, 1, 0)
     assert (level(belt, van), level(head, van), level(wipes, van)) == (0, 0, 0)
@@ -123,11 +127,9 @@ def test_handing_back_to_the_van_itself_is_refused_and_changes_nothing(client, a
     van = factories.van_of(sam)
     belt = factories.make_part()
     factories.stock(belt, van, 2)
-    response = client.post(
-        f"/admin/users/{sam.id}",
-        data={"name": sam.name, "email": sam.email, "role": "tech", "stock_to": van.id},
-    )
+    response = client.post(f"/admin/users/{sam.id}/leave", data={"stock_to": van.id})
     assert response.status_code == 422
+    assert "another tech&#39;s van" in response.get_data(as_text=True)
     db.session.expire_all()
     assert sam.active and van.active and level(belt, van) == 2
     assert (
