@@ -60,7 +60,9 @@ def board():
     if args.get("part") == "live":
         # The columns and counts alone, drawn by the same macros: live.js swaps them in when
         # the activity feed moves (never stored: it is asked for only then).
-        fragment = render_template("jobs/board_live.html", board=found, unread=unread, filters=filters)
+        fragment = render_template(
+            "jobs/board_live.html", board=found, unread=unread, filters=filters
+        )
         return fragment, {"Cache-Control": "no-store"}
     return render_template(
         "jobs/board.html",
