@@ -33,6 +33,7 @@ from fieldapp.home import bp as home_bp
 from fieldapp.inventory import api as inventory_api  # noqa: F401
 from fieldapp.inventory.files_views import bp as inventory_files_bp
 from fieldapp.inventory.views import bp as inventory_bp
+from fieldapp.jobs import api as jobs_api  # noqa: F401
 from fieldapp.jobs.views import bp as jobs_bp
 from fieldapp.localtime import ZONE_SOURCE
 from fieldapp.messages import api as messages_api  # noqa: F401

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from fieldapp.auth.access import PUBLIC, STAFF, allow
 from fieldapp.dbtypes import utcnow
-from fieldapp.jobs.queries import open_jobs_for_tech
+from fieldapp.jobs.queries import open_jobs_for_tech, today_version
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.office.queries import dashboard
 from fieldapp.office.reports import recent_owner_trend
@@ -16,22 +16,35 @@ from fieldapp.visits.queries import visits_in_progress
 
 bp = Blueprint("home", __name__)
 
+# A page's live parts are never stored: its poller asks for them only when something moved.
+LIVE_HEADERS = {"Cache-Control": "no-store"}
+
 
 @bp.get("/")
 @allow(STAFF)
 def index():
+    """Today for a tech, the dashboard for the office; ?part=live is only the parts that
+    change (a tech's own jobs, or the dashboard's cards, counts and lists), drawn by the same
+    macros, for the page's poller to swap in."""
+    live = request.args.get("part") == "live"
     if current_user.role == "tech":
+        jobs = open_jobs_for_tech(current_user.id)
+        visits = visits_in_progress(current_user.id)
+        if live:
+            return render_template("home/today_live.html", jobs=jobs, visits=visits), LIVE_HEADERS
         return render_template(
             "home/today.html",
-            jobs=open_jobs_for_tech(current_user.id),
-            visits=visits_in_progress(current_user.id),
+            jobs=jobs,
+            visits=visits,
             to_read=unsigned_versions(current_user),
+            version=today_version(current_user.id),
         )
     zone = company_zone()
+    board = dashboard(utcnow(), zone)
+    if live:
+        return render_template("office/dashboard_live.html", board=board), LIVE_HEADERS
     return render_template(
-        "office/dashboard.html",
-        board=dashboard(utcnow(), zone),
-        owner=recent_owner_trend(local_today(zone), zone),
+        "office/dashboard.html", board=board, owner=recent_owner_trend(local_today(zone), zone)
     )
 
 

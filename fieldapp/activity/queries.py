@@ -28,13 +28,17 @@ def latest_event_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(ActivityEvent.id))) or 0
 
 
-def events_after(after: int, limit: int = POLL_LIMIT) -> list[ActivityEvent]:
-    """Events newer than the one the page has, newest first (at most `limit`)."""
+def events_after(
+    after: int, limit: int = POLL_LIMIT, *, job_ids: list[int] | None = None
+) -> list[ActivityEvent]:
+    """Events newer than the one the page has, newest first (at most `limit`); with job_ids,
+    only the events on those jobs (a tech's own)."""
+    query = sa.select(ActivityEvent).where(ActivityEvent.id > after)
+    if job_ids is not None:
+        query = query.where(ActivityEvent.job_id.in_(job_ids))
     return list(
         db.session.scalars(
-            sa.select(ActivityEvent)
-            .where(ActivityEvent.id > after)
-            .options(joinedload(ActivityEvent.actor))
+            query.options(joinedload(ActivityEvent.actor))
             .order_by(ActivityEvent.id.desc())
             .limit(limit)
         )

@@ -3,6 +3,7 @@ and every job ever (the jobs list, its CSV, a customer's and a plotter's latest)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import User
 from fieldapp.auth.queries import active_techs
 from fieldapp.customers.models import Customer
@@ -55,6 +57,37 @@ def open_jobs_for_tech(tech_id: int) -> list[Job]:
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class TodayVersion:
+    """What a tech's Today shows depends on: which open jobs are theirs, and the newest event
+    on any of them (assigned, rescheduled, a status, a message)."""
+
+    job_ids: list[int]
+    latest: int
+
+    @property
+    def etag(self) -> str:
+        jobs = hashlib.sha256(",".join(map(str, self.job_ids)).encode()).hexdigest()[:16]
+        return f"today-{self.latest}-{jobs}"
+
+
+def today_version(tech_id: int) -> TodayVersion:
+    """The tech's open jobs and their newest event, in one query (each job's newest event
+    through the job_id index): a job taken away changes the ids even with no event left."""
+    newest = (
+        sa.select(sa.func.max(ActivityEvent.id))
+        .where(ActivityEvent.job_id == Job.id)
+        .correlate(Job)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Job.id, newest)
+        .where(Job.assigned_to_id == tech_id, Job.status.in_(OPEN_STATUSES))
+        .order_by(Job.id)
+    ).all()
+    return TodayVersion([job_id for job_id, _ in rows], max((n or 0 for _, n in rows), default=0))
 
 
 def job_with_parties(job_id: int) -> Job | None:

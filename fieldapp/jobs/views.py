@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from fieldapp.activity.queries import latest_event_id
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.auth.queries import active_techs, every_tech
 from fieldapp.csvfile import csv_download, dated
@@ -53,13 +54,22 @@ def board():
         day=day,
     )
     found = queries.board(filters, utcnow(), company_zone())
+    unread = unread_by_job(current_user, found.job_ids)
+    if args.get("part") == "live":
+        # The columns and counts alone, drawn by the same macros: live.js swaps them in when
+        # the activity feed moves (never stored: it is asked for only then).
+        fragment = render_template(
+            "jobs/board_live.html", board=found, unread=unread, filters=filters
+        )
+        return fragment, {"Cache-Control": "no-store"}
     return render_template(
         "jobs/board.html",
         board=found,
-        unread=unread_by_job(current_user, found.job_ids),
+        unread=unread,
         filters=filters,
         bad_day=bad_day,
         priorities=JOB_PRIORITIES,
+        latest_event=latest_event_id(),
     )
 
 

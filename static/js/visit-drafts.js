@@ -4,6 +4,7 @@
 // device (to finish there, or discard), never offering an empty form. A visit saved on this
 // phone and not yet sent shows as such, with what it will do to its job, at once, offline too.
 
+import { LIVE_UPDATED } from "./live.js";
 import { CHANGED, opsFor } from "./outbox.js";
 import { currentUser } from "./store.js";
 import { SYNCED } from "./sync.js";
@@ -134,4 +135,6 @@ if (document.querySelector("[data-open-visits], [data-server-visit], [data-job]"
   refresh();
   window.addEventListener(CHANGED, refresh);
   window.addEventListener(SYNCED, refresh);
+  // Today's job list was redrawn from the server (live.js): mark it with this phone's drafts.
+  window.addEventListener(LIVE_UPDATED, refresh);
 }

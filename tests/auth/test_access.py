@@ -13,6 +13,8 @@ OK, LOGIN, DENIED, UNAUTHORIZED = 200, 302, 403, 401
 ACCESS = {
     "/login": (OK, LOGIN, LOGIN, LOGIN),  # signed-in users are sent on to their home page
     "/": (LOGIN, OK, OK, OK),
+    # A page's live parts are the page's: a tech gets their Today's, the office its dashboard's.
+    "/?part=live": (LOGIN, OK, OK, OK),
     "/more": (LOGIN, OK, OK, OK),
     "/sops/": (LOGIN, OK, OK, OK),
     "/sops/{sop}": (LOGIN, OK, OK, OK),
@@ -85,6 +87,7 @@ ACCESS = {
     "/offline": (LOGIN, OK, OK, OK),
     # The office and the communication hub: techs get their own jobs' threads, nothing else.
     "/jobs": (LOGIN, DENIED, OK, OK),
+    "/jobs?part=live&tech=none": (LOGIN, DENIED, OK, OK),
     "/jobs/new": (LOGIN, DENIED, OK, OK),
     "/jobs/{job}": (LOGIN, DENIED, OK, OK),
     "/jobs/{job_number}": (LOGIN, DENIED, LOGIN, LOGIN),  # J-1042 sends on to the job's page
@@ -98,6 +101,8 @@ ACCESS = {
     "/reports/{report}": (LOGIN, DENIED, OK, OK),
     "/reports/{report}.csv": (LOGIN, DENIED, OK, OK),
     "/api/v1/activity": (UNAUTHORIZED, DENIED, OK, OK),
+    # What moved on a tech's own jobs (Today's live parts): the office has the whole feed.
+    "/api/v1/me/activity": (UNAUTHORIZED, OK, DENIED, DENIED),
     # Training: the matrix is the office's; techs sign off on the SOP page.
     "/training": (LOGIN, DENIED, OK, OK),
     "/training.csv": (LOGIN, DENIED, OK, OK),

@@ -21,7 +21,9 @@ from tests.sql import count_queries
 
 PAGES = [
     "/",
+    "/?part=live",
     "/jobs",
+    "/jobs?part=live",
     "/jobs?tech=none&priority=high&customer=a",
     "/requests",
     "/requests?status=converted",
@@ -154,3 +156,36 @@ def test_office_pages_query_count_does_not_grow_with_data(app, office_client):
     grow(8, sop, warehouse, {"job_id": subjects["job"]})
     large = counts()
     assert large == small
+
+
+def test_a_techs_today_and_its_live_parts_query_count_does_not_grow(client, auth):
+    """Today, its live parts and the tech's own feed, with 2 open jobs (each with events and a
+    message) and then with 10: the same number of queries?"""
+    tech = auth.login("tech")
+    office = factories.make_user("office")
+
+    def add_jobs(count: int) -> None:
+        for _ in range(count):
+            job = factories.make_job(
+                equipment=factories.make_equipment(), status="scheduled", assigned_to_id=tech.id
+            )
+            db.session.add(Message(id=uuid.uuid4(), job_id=job.id, author_id=office.id, body="Hi"))
+            for verb in ("job.assigned", "message.posted"):
+                record_event(verb, "job", job.id, verb, actor_id=office.id, job_id=job.id)
+        db.session.commit()
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in ("/", "/?part=live", "/api/v1/me/activity?after=0"):
+            db.session.expire_all()
+            gc.collect()
+            with count_queries() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            found[path] = len(statements)
+        return found
+
+    add_jobs(2)
+    small = counts()
+    add_jobs(8)
+    assert counts() == small
