@@ -11,6 +11,7 @@ from fieldapp.activity.services import record_event
 from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.errors import Conflict, Invalid
 from fieldapp.extensions import db
+from fieldapp.form_values import optional_id
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIELDS = ("name", "contact_name", "phone", "email", "address", "notes")
@@ -194,9 +195,10 @@ def save_contact(
         errors["name"] = ["Enter the person's name."]
     if data["email"] and not _EMAIL.match(data["email"]):
         errors["email"] = ["Enter an email address like ana@example.com, or leave it empty."]
-    site_id = values.get("site_id")
-    site = db.session.get(Site, site_id) if site_id else None
-    if site_id and (site is None or site.customer_id != customer.id):
+    typed_site = (values.get("site_id") or "").strip()
+    site_id = optional_id(typed_site)
+    site = db.session.get(Site, site_id) if site_id is not None else None
+    if typed_site and (site is None or site.customer_id != customer.id):
         errors["site_id"] = ["Choose one of this customer's sites."]
     is_site_contact = bool(values.get("is_site_contact"))
     if is_site_contact and site is None:
