@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest
 
 from fieldapp.auth.access import PUBLIC, allow
+from fieldapp.wire import Whole
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,6 +29,23 @@ class ErrorDetailSchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class EventsAfterSchema(Schema):
+    """A feed's query: the newest event id the poller has seen."""
+
+    after = Whole(
+        0, strict=False, load_default=0, metadata={"description": "the newest event id seen"}
+    )
+
+
+def unless_seen(etag: str, answer: Callable[[], Response]) -> Response:
+    """What a poll gets: 304 and nothing more when If-None-Match holds etag, else answer()'s
+    response; either way with the ETag, to be asked again each time (private, no-cache)."""
+    response = Response(status=304) if etag in request.if_none_match else answer()
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def load_json(schema: Schema) -> dict:

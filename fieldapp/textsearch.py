@@ -8,11 +8,16 @@ import re
 import sqlalchemy as sa
 
 MAX_WORDS = 8
+_WORD = re.compile(r"[^\W_]+")  # letters and digits; punctuation, spacing and _ set aside
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall((text or "").lower())
 
 
 def words_of(text: str) -> list[str]:
     """The words of a search (letters and digits; punctuation and spacing set aside)."""
-    return re.findall(r"[^\W_]+", (text or "").lower())[:MAX_WORDS]
+    return _words(text)[:MAX_WORDS]
 
 
 def _like(word: str) -> str:
@@ -38,7 +43,7 @@ def rank(text: str, *values: str) -> int:
         return 0
     best = 0
     for value in values:
-        words = re.findall(r"[^\W_]+", (value or "").lower())
+        words = _words(value)
         plain = " ".join(words)
         if plain == wanted:
             return 3

@@ -7,17 +7,10 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 
 from fieldapp.activity.queries import events_after
-from fieldapp.api import api, documented
+from fieldapp.api import EventsAfterSchema, api, documented, unless_seen
 from fieldapp.auth.access import TECH, allow
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
 from fieldapp.jobs.queries import today_version
-from fieldapp.wire import Whole
-
-
-class MyActivityQuerySchema(Schema):
-    after = Whole(
-        0, strict=False, load_default=0, metadata={"description": "the newest event id seen"}
-    )
 
 
 class MyEventSchema(Schema):
@@ -40,7 +33,7 @@ class MyActivitySchema(Schema):
 @allow(TECH)
 @documented(
     "What moved on my open jobs",
-    query=MyActivityQuerySchema,
+    query=EventsAfterSchema,
     response=MyActivitySchema,
     tag="jobs",
 )
@@ -48,32 +41,32 @@ def my_activity():
     """Events newer than ?after= on the signed-in tech's open jobs only (at most 50), newest
     first. The ETag names those jobs and their newest event: a poll with If-None-Match answers
     304 with no body until a job is assigned to or taken from the tech, or one of theirs moves."""
-    after = MyActivityQuerySchema().load(request.args)["after"]
+    after = EventsAfterSchema().load(request.args)["after"]
     version = today_version(current_user.id)
-    etag = version.etag
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
+
+    def answer() -> Response:
         events = (
             events_after(after, job_ids=version.job_ids)
             if version.latest > after and version.job_ids
             else []
         )
-        body = {
-            "latest": version.latest,
-            "jobs": [f"J-{job_id + JOB_NUMBER_OFFSET}" for job_id in version.job_ids],
-            "events": [
+        return jsonify(
+            MyActivitySchema().dump(
                 {
-                    "id": event.id,
-                    "at": event.at,
-                    "verb": event.verb,
-                    "summary": event.summary,
-                    "job": f"J-{event.job_id + JOB_NUMBER_OFFSET}",
+                    "latest": version.latest,
+                    "jobs": [f"J-{job_id + JOB_NUMBER_OFFSET}" for job_id in version.job_ids],
+                    "events": [
+                        {
+                            "id": event.id,
+                            "at": event.at,
+                            "verb": event.verb,
+                            "summary": event.summary,
+                            "job": f"J-{event.job_id + JOB_NUMBER_OFFSET}",
+                        }
+                        for event in events
+                    ],
                 }
-                for event in events
-            ],
-        }
-        response = jsonify(MyActivitySchema().dump(body))
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+            )
+        )
+
+    return unless_seen(version.etag, answer)

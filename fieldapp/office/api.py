@@ -7,16 +7,9 @@ from marshmallow import Schema, fields
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.activity.queries import events_after, latest_event_id
-from fieldapp.api import api, documented
+from fieldapp.api import EventsAfterSchema, api, documented, unless_seen
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.jobs.models import JOB_NUMBER_OFFSET
-from fieldapp.wire import Whole
-
-
-class FeedQuerySchema(Schema):
-    after = Whole(
-        0, strict=False, load_default=0, metadata={"description": "the newest event id seen"}
-    )
 
 
 class FeedEventSchema(Schema):
@@ -50,20 +43,17 @@ def feed_event(event: ActivityEvent) -> dict:
 
 @api.get("/activity")
 @allow(OFFICE)
-@documented("The live activity feed", query=FeedQuerySchema, response=FeedSchema, tag="office")
+@documented("The live activity feed", query=EventsAfterSchema, response=FeedSchema, tag="office")
 def activity():
     """Events newer than ?after=, newest first (at most 50). The ETag names the newest event:
     a poll with If-None-Match answers 304 with no body until something new happens."""
-    after = FeedQuerySchema().load(request.args)["after"]
+    after = EventsAfterSchema().load(request.args)["after"]
     latest = latest_event_id()
-    etag = f"activity-{latest}"
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
+
+    def answer() -> Response:
         events = events_after(after) if latest > after else []
-        response = jsonify(
+        return jsonify(
             FeedSchema().dump({"latest": latest, "events": [feed_event(e) for e in events]})
         )
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+
+    return unless_seen(f"activity-{latest}", answer)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from fieldapp.api import api, documented, load_json
+from fieldapp.api import api, documented, load_json, unless_seen
 from fieldapp.auth.access import STAFF, allow
 from fieldapp.errors import error_response
 from fieldapp.sync.pack import build_pack
@@ -28,16 +28,14 @@ def pack():
     # The ETag covers the content, not the time it was built, so an unchanged pack is a 304.
     body = json.dumps(pack, sort_keys=True, separators=(",", ":"), default=str)
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
+
+    def answer() -> Response:
         pack["generated_at"] = generated_at
-        response = Response(
+        return Response(
             json.dumps(pack, separators=(",", ":"), default=str), mimetype="application/json"
         )
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+
+    return unless_seen(etag, answer)
 
 
 @api.post("/sync")
