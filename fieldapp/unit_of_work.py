@@ -38,6 +38,30 @@ def unit_of_work() -> Iterator[None]:
         raise
 
 
+@contextmanager
+def rehearsal() -> Iterator[None]:
+    """Run the block as a unit of work would, then roll all of it back: a dry run that shows
+    what a change would do by doing it through the same services, and keeps none of it."""
+    try:
+        yield
+    finally:
+        db.session.rollback()
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A nested transaction: what the block wrote is rolled back alone if it raises, and
+    kept for the unit of work otherwise. SQLite's driver opens no transaction before the
+    first write, and there a SAVEPOINT would open one that its RELEASE commits at once:
+    the transaction is opened first (taking the write lock the block is about to need)."""
+    connection = db.session.connection()
+    driver = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with db.session.begin_nested():
+        yield
+
+
 def in_unit_of_work(work: Callable[[], T]) -> T:
     """Run work in one unit of work. If it loses a race on a unique key (the same photo,
     visit or op sent twice at once), it runs once more: the second run finds the row the

@@ -20,6 +20,7 @@ from fieldapp.inventory.services import (
     van_of,
     warehouse,
 )
+from fieldapp.unit_of_work import savepoint
 
 NO_VAN = "You have no van set up; ask the office to give you one."
 
@@ -52,7 +53,7 @@ def ask_for_restock(data: dict, tech: User) -> tuple[RestockRequest, bool]:
         lines=list(asked.values()),
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(request)
     except sa.exc.IntegrityError:
         earlier = db.session.get(RestockRequest, data["id"])

@@ -26,6 +26,7 @@ from fieldapp.inventory.models import (
     StockOperation,
     Supplier,
 )
+from fieldapp.unit_of_work import savepoint
 
 SOURCES = ("van", "warehouse")
 NO_VAN = "You have no van set up; ask the office to add it under Parts."
@@ -301,7 +302,7 @@ def apply_stock_operation(data: dict, actor: User) -> Applied:
         actor_id=actor.id,
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(operation)
     except sa.exc.IntegrityError:
         earlier = db.session.get(StockOperation, data["id"])
