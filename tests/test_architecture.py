@@ -30,6 +30,7 @@ CORE = {
     "limits",
     "form_values",
     "csvfile",
+    "csvimport",
     "security",
     "textsearch",
 }

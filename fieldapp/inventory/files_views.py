@@ -3,16 +3,12 @@ then imported all or nothing), and exporting the catalogue, the levels and the l
 
 from __future__ import annotations
 
-import base64
-import binascii
-import zlib
 from datetime import timedelta
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,26 +20,14 @@ from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.csvfile import csv_download, csv_text, dated
+from fieldapp.csvimport import MAX_ROWS, ImportPreview, carry, chosen_file, too_large, upload_limit
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.inventory import exports
-from fieldapp.inventory.imports import (
-    COLUMNS,
-    KIND_NAMES,
-    KINDS,
-    MAX_ROWS,
-    ImportPreview,
-    check_file,
-    import_file,
-)
+from fieldapp.inventory.imports import COLUMNS, KIND_NAMES, KINDS, check_file, import_file
 from fieldapp.localtime import company_zone, local_today, parse_day, start_of
 from fieldapp.unit_of_work import in_unit_of_work
 
 bp = Blueprint("inventory_files", __name__)
-
-MB = 1024 * 1024
-# Room left in the import form's hidden field for the other fields of the request.
-FORM_ROOM = 4_096
-CHOOSE_AGAIN = "The checked file did not come back whole: choose it again and check it."
 
 
 def _kind(value: str | None) -> str:
@@ -51,7 +35,6 @@ def _kind(value: str | None) -> str:
 
 
 def _page(kind: str, *, preview=None, problem="", carried=None, filename="", status=200):
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
     page = render_template(
         "inventory/import.html",
         kind=kind,
@@ -63,7 +46,7 @@ def _page(kind: str, *, preview=None, problem="", carried=None, filename="", sta
         carried=carried,
         filename=filename,
         max_rows=MAX_ROWS,
-        limit_mb=f"{limit / MB:g}" if limit else None,
+        limit=upload_limit(),
     )
     return page, status
 
@@ -79,7 +62,7 @@ def import_page():
     importing = request.form.get("action") == "import"
     filename = ""
     try:
-        data, filename = _chosen_file()
+        data, filename = chosen_file()
         if importing:
             # Someone adding the same SKU meanwhile: the second run finds it and updates it.
             preview = in_unit_of_work(
@@ -101,64 +84,20 @@ def import_page():
             "error",
         )
         status = 422
-    return _page(kind, preview=preview, carried=_carried(data), filename=filename, status=status)
-
-
-def _chosen_file() -> tuple[bytes, str]:
-    """The uploaded file, or the content the check page carried over to the import."""
-    upload = request.files.get("file")
-    if upload is not None and upload.filename:
-        return upload.read(), upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
-    carried = request.form.get("content", "")
-    if carried:
-        return _unpacked(carried), request.form.get("filename", "")[:120]
-    raise Invalid.field("file", "Choose a CSV file to check.")
-
-
-def _carried(data: bytes) -> str | None:
-    """The checked file for the import form to send back (compressed: a 5,000-row file fits
-    in one form field), or None when even so it is too big and has to be chosen again."""
-    packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
-    room = request.max_form_memory_size
-    return packed if room is None or len(packed) <= room - FORM_ROOM else None
-
-
-def _unpacked(carried: str) -> bytes:
-    """What _carried packed; never more than an upload may be (a tampered field may hold
-    anything: what comes out is checked again as any file is)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024
-    try:
-        packed = base64.b64decode(carried, validate=True)
-        inflater = zlib.decompressobj()
-        data = inflater.decompress(packed, limit + 1)
-    except (binascii.Error, ValueError, zlib.error) as exc:
-        raise Invalid.field("file", CHOOSE_AGAIN) from exc
-    if len(data) > limit or inflater.unconsumed_tail or not inflater.eof:
-        raise Invalid.field("file", CHOOSE_AGAIN)
-    return data
+    return _page(kind, preview=preview, carried=carry(data), filename=filename, status=status)
 
 
 def _imported_message(preview: ImportPreview, filename: str) -> str:
-    counts = preview.counts
     what = f"{filename} ({KIND_NAMES[preview.kind]})" if filename else KIND_NAMES[preview.kind]
     if not preview.changing:
         return f"Imported {what}: nothing changed, every row matches what is stored."
-    done = ", ".join(
-        f"{counts[status]} {status}" for status in ("new", "updated", "unchanged") if counts[status]
-    )
-    return f"Imported {what}: {done}."
+    return f"Imported {what}: {preview.tally}."
 
 
 @bp.errorhandler(413)
 def file_too_large(_exc):
     """A file over the upload limit gets the import page with the reason, not a bare error."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    size = f"{limit / MB:g} MB" if limit >= MB else f"{limit // 1024:,} KB"
-    message = (
-        f"The file is larger than the upload limit of {size}: split it into files of up to "
-        f"{MAX_ROWS:,} rows and import them one after the other."
-    )
-    return _page(_kind(request.args.get("kind")), problem=message, status=413)
+    return _page(_kind(request.args.get("kind")), problem=too_large(), status=413)
 
 
 @bp.get("/stock/import/template.csv")

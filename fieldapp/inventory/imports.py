@@ -8,18 +8,23 @@ adjustment (none when the level already is what the file says).
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from marshmallow import ValidationError, fields
 from sqlalchemy.orm import selectinload
 
 from fieldapp.activity.services import record_event
-from fieldapp.csvfile import plain_cell
+from fieldapp.csvimport import (
+    Column,
+    ImportPreview,
+    RowResult,
+    SourceFile,
+    SourceRow,
+    add_error,
+    read_table,
+)
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.form_values import cents_from_text, typed_values
@@ -43,18 +48,7 @@ from fieldapp.inventory.services import (
 )
 from fieldapp.wire import EMPTY, flat_messages
 
-MAX_ROWS = 5_000
-STATUSES = ("new", "updated", "unchanged", "error")
 COUNT_REASON = "count: CSV import"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    meaning: str
-    example: str
-    required: bool = False
-
 
 CATALOGUE_COLUMNS = (
     Column(
@@ -91,11 +85,6 @@ COLUMNS = {"catalogue": CATALOGUE_COLUMNS, "levels": LEVELS_COLUMNS}
 KINDS = tuple(COLUMNS)
 KIND_NAMES = {"catalogue": "parts catalogue", "levels": "stock levels"}
 
-SAVE_AS_CSV = (
-    "In your spreadsheet choose Save as (or Download) and “CSV UTF-8”, then choose that file."
-)
-WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx/.ods (zip), .xls (OLE)
-BOM = b"\xef\xbb\xbf"
 YES_NO = "Enter yes or no."
 # What the schemas call a field, as the file's column is named.
 COLUMN_OF_FIELD = {"unit_cost_cents": "unit_cost", "supplier_id": "supplier", "to": "location"}
@@ -106,158 +95,19 @@ COLUMN_MESSAGES = {
 }
 
 
-# -- Reading the file --------------------------------------------------------------------
-
-
-@dataclass
-class SourceRow:
-    number: int  # as a spreadsheet shows it: the column names are row 1
-    cells: dict[str, str]  # every known column the file has, trimmed
-    overflow: bool = False  # a value beyond the last named column
-
-
-@dataclass
-class SourceFile:
-    kind: str
-    ignored: list[str]  # columns the file has that this kind of file does not use
-    rows: list[SourceRow]
-
-
-def column_key(text: str) -> str:
-    """A column as the first row names it: "Unit cost" and "unit_cost" are one column."""
-    return "_".join(plain_cell(text).strip().lower().replace("-", "_").split())
-
-
 def read_file(data: bytes, kind: str) -> SourceFile:
     """The file's rows by column, or Invalid saying why it cannot be read as this kind."""
-    text = _text_of(data)
-    known = [column.name for column in COLUMNS[kind]]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, known))
-    header: list[str] | None = None
-    rows: list[SourceRow] = []
-    number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            if header is None:
-                header = _checked_header(record, kind)
-                continue
-            if not any(cell.strip() for cell in record):
-                continue  # a spreadsheet's empty rows
-            if len(rows) == MAX_ROWS:
-                raise Invalid.field(
-                    "file",
-                    f"The file has more than {MAX_ROWS:,} rows: import it in parts of up to "
-                    f"{MAX_ROWS:,} rows.",
-                )
-            rows.append(_source_row(number, header, record, known))
-    except csv.Error as exc:
-        raise Invalid.field(
-            "file", f"Row {number + 1} could not be read as CSV ({exc}). {SAVE_AS_CSV}"
-        ) from exc
-    if header is None:
-        raise Invalid.field("file", "The file is empty.")
-    if not rows:
-        raise Invalid.field("file", "The file names its columns but has no rows to import.")
-    ignored = [name for name in header if name and name not in known]
-    return SourceFile(kind, ignored, rows)
 
-
-def _text_of(data: bytes) -> str:
-    if not data.removeprefix(BOM).strip():
-        raise Invalid.field("file", "The file is empty.")
-    if data.startswith(WORKBOOK_MAGIC):
-        raise Invalid.field(
-            "file", f"This is a spreadsheet workbook, not a CSV file. {SAVE_AS_CSV}"
-        )
-    if b"\x00" in data:
-        raise Invalid.field("file", f"This is not a CSV file: it holds binary data. {SAVE_AS_CSV}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid.field("file", f"This file is not UTF-8 text. {SAVE_AS_CSV}") from exc
-
-
-def _delimiter(text: str, known: list[str]) -> str:
-    """Commas, or what names the most columns: a spreadsheet set to a comma decimal saves
-    with semicolons, and some tools save tabs."""
-    first = text.split("\n", 1)[0]
-    return max(
-        (",", ";", "\t"),
-        key=lambda mark: sum(column_key(cell) in known for cell in first.split(mark)),
-    )
-
-
-def _checked_header(record: list[str], kind: str) -> list[str]:
-    header = [column_key(cell) for cell in record]
-    names = [name for name in header if name]
-    required = [column.name for column in COLUMNS[kind] if column.required]
-    if not names:
-        raise Invalid.field(
-            "file", f"The first row must name the columns, such as {', '.join(required)}."
-        )
-    twice = next((name for name in names if names.count(name) > 1), None)
-    if twice:
-        raise Invalid.field("file", f"The first row names the column {twice} twice.")
-    missing = [name for name in required if name not in header]
-    if missing:
-        s = "s" if len(missing) > 1 else ""
-        message = (
-            f"The first row must name the columns; this file has no {' or '.join(missing)} "
-            f"column{s}."
-        )
+    def looks_like(header: list[str]) -> str:
         other = next(k for k in KINDS if k != kind)
         if all(c.name in header for c in COLUMNS[other] if c.required):
-            message += f" It looks like a {KIND_NAMES[other]} file: choose that kind of file."
-        raise Invalid.field("file", message)
-    return header
+            return f"It looks like a {KIND_NAMES[other]} file: choose that kind of file."
+        return ""
 
-
-def _source_row(number: int, header: list[str], record: list[str], known: list[str]) -> SourceRow:
-    padded = record + [""] * (len(header) - len(record))
-    cells = {
-        name: plain_cell(value).strip()
-        for name, value in zip(header, padded, strict=False)
-        if name in known
-    }
-    return SourceRow(number, cells, any(cell.strip() for cell in record[len(header) :]))
+    return read_table(data, COLUMNS[kind], looks_like=looks_like)
 
 
 # -- The check (dry run) and the import ------------------------------------------------------
-
-
-@dataclass
-class RowResult:
-    """One row of the file: what importing it does, or why it cannot be imported."""
-
-    number: int
-    sku: str
-    label: str  # the part's name, or the location
-    status: str = "unchanged"
-    changes: list[str] = field(default_factory=list)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    work: Callable[[int], None] | None = field(default=None, repr=False)
-
-
-@dataclass
-class ImportPreview:
-    kind: str
-    rows: list[RowResult]
-    ignored: list[str] = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {status: sum(row.status == status for row in self.rows) for status in STATUSES}
-
-    @property
-    def ready(self) -> bool:
-        """No row has an error, so the file may be imported."""
-        return self.counts["error"] == 0
-
-    @property
-    def changing(self) -> int:
-        counts = self.counts
-        return counts["new"] + counts["updated"]
 
 
 def check_file(kind: str, data: bytes) -> ImportPreview:
@@ -294,19 +144,13 @@ def import_file(kind: str, data: bytes, *, actor_id: int, filename: str = "") ->
     return preview
 
 
-def _add(errors: dict[str, list[str]], column: str, message: str) -> None:
-    messages = errors.setdefault(column, [])
-    if message not in messages:
-        messages.append(message)
-
-
 def _add_schema_errors(errors: dict[str, list[str]], exc: ValidationError) -> None:
     """The schema's messages under the file's column names."""
     for name, messages in flat_messages(exc.messages).items():
         top = name.split(".", 1)[0]
         column = "row" if top == "_schema" else COLUMN_OF_FIELD.get(top, top)
         for message in [COLUMN_MESSAGES[column]] if column in COLUMN_MESSAGES else messages:
-            _add(errors, column, message)
+            add_error(errors, column, message)
 
 
 def _limits(cells: dict[str, str], errors: dict[str, list[str]]) -> tuple[int, int] | None:
@@ -316,7 +160,9 @@ def _limits(cells: dict[str, str], errors: dict[str, list[str]]) -> tuple[int, i
         return None
     if len(given) == 1:
         missing = "maximum" if "minimum" in given else "minimum"
-        _add(errors, missing, "Give the minimum and the maximum together, or leave both empty.")
+        add_error(
+            errors, missing, "Give the minimum and the maximum together, or leave both empty."
+        )
         return None
     try:
         limits = LimitsSchema().load(given)
@@ -419,21 +265,23 @@ class _CatalogueCheck:
             _add_schema_errors(errors, exc)
         limits = _limits(cells, errors)
         if limits is not None and self.store is None:
-            _add(errors, "minimum", "There is no warehouse to keep them: add it under Locations.")
+            add_error(
+                errors, "minimum", "There is no warehouse to keep them: add it under Locations."
+            )
         active = None
         if cells.get("active"):
             try:
                 active = fields.Boolean().deserialize(cells["active"].lower())
             except ValidationError:
-                _add(errors, "active", YES_NO)
+                add_error(errors, "active", YES_NO)
         if sku in self.seen:
-            _add(
+            add_error(
                 errors, "sku", f"{sku} is already on row {self.seen[sku]}: give each part one row."
             )
         elif sku:
             self.seen[sku] = row.number
         if row.overflow:
-            _add(errors, "row", "This row has more cells than the first row names columns.")
+            add_error(errors, "row", "This row has more cells than the first row names columns.")
         if errors:
             result.status, result.errors = "error", errors
             return result
@@ -513,7 +361,7 @@ class _CatalogueCheck:
             return None
         supplier = _named(self.suppliers, cells["supplier"])
         if supplier is None:
-            _add(
+            add_error(
                 errors,
                 "supplier",
                 f"There is no supplier called {cells['supplier']}: add it under Suppliers, "
@@ -579,7 +427,7 @@ class _LevelsCheck:
         errors: dict[str, list[str]] = {}
         part = self.parts.get(sku)
         if sku and part is None:
-            _add(
+            add_error(
                 errors,
                 "sku",
                 f"There is no part with the number {sku}: import it in the catalogue first.",
@@ -604,12 +452,12 @@ class _LevelsCheck:
             found.pop("location", None)  # said already: which location is wrong
         for column, messages in found.items():
             for message in messages:
-                _add(errors, column, message)
+                add_error(errors, column, message)
         limits = _limits(cells, errors)
         if part is not None and location is not None:
             key = (part.id, location.id)
             if key in self.seen:
-                _add(
+                add_error(
                     errors,
                     "location",
                     f"{sku} at {location.name} is already on row {self.seen[key]}.",
@@ -617,7 +465,7 @@ class _LevelsCheck:
             else:
                 self.seen[key] = row.number
         if row.overflow:
-            _add(errors, "row", "This row has more cells than the first row names columns.")
+            add_error(errors, "row", "This row has more cells than the first row names columns.")
         if errors:
             result.status, result.errors = "error", errors
             return result
@@ -644,14 +492,14 @@ class _LevelsCheck:
 
     def _location(self, typed: str, errors: dict) -> StockLocation | None:
         if not typed:
-            _add(errors, "location", EMPTY)
+            add_error(errors, "location", EMPTY)
             return None
         location = _named(self.locations, typed)
         if location is None:
-            _add(errors, "location", f"There is no location called {typed}.")
+            add_error(errors, "location", f"There is no location called {typed}.")
             return None
         try:
             return location_by_id(location.id, "location")
         except Invalid as exc:
-            _add(errors, "location", exc.message)
+            add_error(errors, "location", exc.message)
             return None

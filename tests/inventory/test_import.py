@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.extensions import db
-from fieldapp.inventory.imports import MAX_ROWS, check_file
+from fieldapp.csvimport import MAX_ROWS
+from fieldapp.inventory.imports import check_file
 from fieldapp.inventory.models import (
     Part,
     PartCompatibility,
