@@ -25,6 +25,7 @@ from fieldapp.config import (
 from fieldapp.customers.views import bp as customers_bp
 from fieldapp.database import configure_sqlite
 from fieldapp.equipment import api as equipment_api  # noqa: F401
+from fieldapp.equipment.files_views import bp as plotter_files_bp
 from fieldapp.equipment.printing import bp as printing_bp
 from fieldapp.equipment.views import bp as equipment_bp
 from fieldapp.errors import register_error_handlers
@@ -68,6 +69,7 @@ BLUEPRINTS = (
     sops_bp,
     training_bp,
     equipment_bp,
+    plotter_files_bp,
     printing_bp,
     visits_bp,
     photos_bp,

@@ -9,26 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from fieldapp.customers.models import Site
+from fieldapp.equipment.imports import NAMES
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
-
-PLOTTER_COLUMNS = (
-    "customer",
-    "site",
-    "address",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "make",
-    "model",
-    "serial",
-    "installed_on",
-)
 
 
 def plotter_rows(query: sa.Select) -> Iterator[list]:
     """The header, then one row per plotter the list's query finds, in its order."""
-    yield list(PLOTTER_COLUMNS)
+    yield list(NAMES)
     found = db.session.scalars(
         query.options(selectinload(Equipment.site).selectinload(Site.site_contact))
     )

@@ -90,6 +90,21 @@ def plotters_by_id(ids: list[int]) -> dict[int, Equipment]:
     return {equipment.id: equipment for equipment in found}
 
 
+def plotters_by_serial(serials: list[str]) -> dict[tuple[str, str], Equipment]:
+    """Plotters with these serial numbers (as stored: upper case) by (make in lower case,
+    serial): a serial is unique per make. Read 500 serials to a query."""
+    wanted = sorted(set(serials))
+    found: dict[tuple[str, str], Equipment] = {}
+    for start in range(0, len(wanted), 500):
+        for plotter in db.session.scalars(
+            sa.select(Equipment)
+            .where(Equipment.serial_number.in_(wanted[start : start + 500]))
+            .options(selectinload(Equipment.customer), selectinload(Equipment.site))
+        ):
+            found[(plotter.make.lower(), plotter.serial_number)] = plotter
+    return found
+
+
 def active_plotter_counts(customer_ids: list[int]) -> dict[int, int]:
     """How many active plotters each customer has, in one query."""
     rows = db.session.execute(
