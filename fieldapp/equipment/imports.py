@@ -107,19 +107,28 @@ class _Book:
     customers: dict[str, Customer]
     plotters: dict[tuple[str, str], Equipment]
     sites: dict[int, dict[str, Site]] = field(default_factory=dict)
-    people: dict[int, dict[str, Contact]] = field(default_factory=dict)
+    people: dict[int, dict[str, list[Contact]]] = field(default_factory=dict)
 
     def sites_of(self, customer: Customer) -> dict[str, Site]:
         if customer.id not in self.sites:
             self.sites[customer.id] = {_key(site.name): site for site in sites_of(customer.id)}
         return self.sites[customer.id]
 
-    def people_of(self, customer: Customer) -> dict[str, Contact]:
+    def people_of(self, customer: Customer) -> dict[str, list[Contact]]:
         if customer.id not in self.people:
             self.people[customer.id] = {}
             for person in contacts_of(customer.id):
-                self.people[customer.id].setdefault(_key(person.name), person)
+                self.people[customer.id].setdefault(_key(person.name), []).append(person)
         return self.people[customer.id]
+
+    def person_for(self, customer: Customer, site: Site, name: str) -> Contact | None:
+        """The customer's person of this name for this site: the one at the site, else one
+        at no site yet. A person is at one site at most: the same name as another site's
+        contact is another record, so that each site keeps its own."""
+        named = self.people_of(customer).get(_key(name), [])
+        return next((p for p in named if p.site_id == site.id), None) or next(
+            (p for p in named if p.site_id is None), None
+        )
 
 
 def import_plotters(
@@ -329,9 +338,7 @@ def _site_contact(book, customer, site, cells, changes, learned, actor_id) -> No
         cells["contact_email"] or customer.email,
     ) == (customer.contact_name, customer.phone, customer.email):
         return  # the customer's own contact, as the export writes it for such a site
-    people = book.people_of(customer)
-    key = _key(cells["contact_name"])
-    person = people.get(key)
+    person = book.person_for(customer, site, cells["contact_name"])
     phone = cells["contact_phone"]
     if person is not None and not person.phone and phone == customer.phone:
         phone = ""  # the export's fallback to the customer's number
@@ -353,10 +360,11 @@ def _site_contact(book, customer, site, cells, changes, learned, actor_id) -> No
         CONTACT_CELLS,
         lambda: customers.save_contact(customer, values, person, actor_id=actor_id),
     )
-    db.session.refresh(site)  # its site contact is now saved
+    db.session.expire(site, ["site_contact"])  # it is now saved: read again when asked
     if person is None:
         changes.append(f"new contact {saved.name}, site contact of {site.name}")
-        learned.append(lambda: people.__setitem__(key, saved))
+        named = book.people_of(customer).setdefault(_key(saved.name), [])
+        learned.append(lambda: named.append(saved))
         return
     if not is_theirs:
         was = current.name if current else ""

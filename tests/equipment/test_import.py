@@ -210,6 +210,28 @@ def test_a_plotter_found_by_serial_is_updated_never_added_twice(app, harbor):
     assert (found.model, found.site.name) == ("DesignJet T530", "Plan room")
 
 
+def test_one_person_named_for_two_sites_is_each_site_s_contact_and_a_rerun_changes_nothing(
+    app, harbor
+):
+    rows = [
+        ["Harbor Print Studio", site, "", "Ana Ruiz", "503-555-0100", "", "HP", model, serial, ""]
+        for site, model, serial in (
+            ("Plan room", "DesignJet T830", "CN01"),
+            ("Print shop", "DesignJet T1700", "CN02"),
+            ("Plan room", "DesignJet Z6", "CN03"),
+        )
+    ]
+    with unit_of_work():
+        first = import_plotters(csv_bytes(rows), actor_id=None)
+    assert [row.status for row in first.rows] == ["new", "new", "new"]
+    db.session.expire_all()
+    assert {plotter(serial).contact.name for serial in ("CN01", "CN02", "CN03")} == {"Ana Ruiz"}
+    assert plotter("CN01").site.site_contact.id != plotter("CN02").site.site_contact.id
+    with unit_of_work():
+        again = import_plotters(csv_bytes(rows), actor_id=None)
+    assert [row.status for row in again.rows] == ["unchanged"] * 3, [r.changes for r in again.rows]
+
+
 def test_a_row_the_services_refuse_leaves_nothing_of_it_behind(app):
     """The new customer of a row whose plotter is refused is rolled back with the row."""
     row = ["Lone Survey Co", "Yard", "", "", "", "", "HP", "DesignJet T830", "S" * 200, ""]
