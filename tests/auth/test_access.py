@@ -131,6 +131,8 @@ ACCESS = {
     # CSV import and exports of the catalogue, levels and ledger: the office's too.
     "/stock/import": (LOGIN, DENIED, OK, OK),
     "/stock/import/template.csv": (LOGIN, DENIED, OK, OK),
+    "/plotters/import": (LOGIN, DENIED, OK, OK),
+    "/plotters/import/template.csv": (LOGIN, DENIED, OK, OK),
     "/parts.csv": (LOGIN, DENIED, OK, OK),
     "/stock/levels.csv": (LOGIN, DENIED, OK, OK),
     "/stock/movements.csv": (LOGIN, DENIED, OK, OK),

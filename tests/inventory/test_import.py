@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
-from fieldapp.extensions import db
 from fieldapp.csvimport import MAX_ROWS
+from fieldapp.extensions import db
 from fieldapp.inventory.imports import check_file
 from fieldapp.inventory.models import (
     Part,
