@@ -50,6 +50,27 @@ document.addEventListener("change", (event) => {
   field?.classList.add("has-error");
 });
 
+// A form with data-busy shows that its work has started (an import's check takes seconds):
+// the pressed button says so and cannot be pressed twice. Back to the page, it is ready again.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-busy]");
+  const button = event.submitter;
+  if (!form || event.defaultPrevented || !button) return;
+  button.dataset.label = button.textContent;
+  button.textContent = form.dataset.busy;
+  button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+});
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-busy][aria-busy]")) {
+    form.removeAttribute("aria-busy");
+    for (const button of form.querySelectorAll("button[data-label]")) {
+      button.textContent = button.dataset.label;
+      button.disabled = false;
+    }
+  }
+});
+
 // Timelines place their blocks from data attributes (percent of the track): the Content
 // Security Policy allows no style attribute, and setting styles from a script is not one.
 for (const el of document.querySelectorAll("[data-left], [data-width], [data-hours], [data-height]")) {

@@ -5,6 +5,8 @@ nothing to do."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -16,6 +18,10 @@ from tests.e2e.browser import sign_in
 from tests.e2e.test_accessibility import AXE
 
 DESKTOP = {"width": 1366, "height": 900}
+RECORD_BUTTON = """() => window.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  sessionStorage.setItem("button", JSON.stringify([button.disabled, button.textContent]));
+})"""
 FILE = (
     b"Customer,Site,Address,Contact_Name,Contact_Phone,Contact_Email,Make,Model,Serial,"
     b"Installed_On,Asset tag\n"
@@ -51,6 +57,10 @@ def test_check_then_import_a_plotters_file(live_server, browser, tmp_path):
         expect(page.get_by_text("No file checked yet")).to_be_visible()
 
         page.get_by_label("CSV file", exact=True).set_input_files(path)
+        # As the check is sent, its button says so and cannot be pressed twice (what the
+        # button shows after the page's own submit handlers, kept across the navigation).
+        expect(page.locator("#sync-status")).to_have_attribute("data-state", re.compile("."))
+        page.evaluate(RECORD_BUTTON)  # app.js runs (it started the sync status): listen after it
         page.get_by_role("button", name="Check file").click()
         result = page.locator("[data-import-result]")
         expect(result.get_by_role("heading")).to_have_text("Check of old-system.csv")
@@ -59,6 +69,9 @@ def test_check_then_import_a_plotters_file(live_server, browser, tmp_path):
         expect(page.locator('[data-row="3"]')).to_contain_text("New")
         expect(page.locator('[data-row="4"]')).to_contain_text(
             "installed_on: Enter the date as YYYY-MM-DD"
+        )
+        assert page.evaluate("() => sessionStorage.getItem('button')") == (
+            '[true,"Checking the file…"]'
         )
         assert counts() == (0, 0)  # the check wrote nothing
         assert [v["id"] for v in AXE.run(page).response["violations"]] == []
