@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from fieldapp.auth.access import STAFF, TECH, allow
 from fieldapp.equipment.services import resolve_code
@@ -25,6 +27,8 @@ from fieldapp.jobs.models import Job
 from fieldapp.jobs.queries import open_jobs_for
 from fieldapp.jobs.services import find_job
 from fieldapp.localtime import company_zone
+from fieldapp.pdf import PAPER_SIZES, html_pdf
+from fieldapp.settings.services import logo_for_pdf
 from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import current_versions, suggested_version, version_by_id, version_of
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
@@ -238,11 +242,36 @@ def blank_form(slug: str):
     )
 
 
+def _reported(visit_id: uuid.UUID) -> Visit:
+    """The visit whose report is asked for: the office reads any, a tech their own."""
+    visit = db.get_or_404(Visit, visit_id)
+    if current_user.role == "tech" and visit.tech_id != current_user.id:
+        abort(403)
+    return visit
+
+
 @bp.get("/visits/<uuid:visit_id>/report")
 @allow(STAFF)
 def report(visit_id: uuid.UUID):
     """The printable service report for the customer."""
-    visit = db.get_or_404(Visit, visit_id)
-    if current_user.role == "tech" and visit.tech_id != current_user.id:
-        abort(403)
-    return render_template("visits/report.html", **report_context(visit))
+    return render_template("visits/report.html", **report_context(_reported(visit_id)))
+
+
+@bp.get("/visits/<uuid:visit_id>/report.pdf")
+@allow(STAFF)
+def report_pdf(visit_id: uuid.UUID):
+    """The service report as a PDF (Letter, or ?paper=a4): the page's content, with the
+    company's logo, the visit's photos and the customer's signature."""
+    paper = request.args.get("paper", "letter")
+    if paper not in PAPER_SIZES:
+        abort(400, description="Paper must be letter or a4.")
+    visit = _reported(visit_id)
+    context = report_context(visit)
+    html = render_template("visits/report_print.html", **context)
+    shown = [*context["photos"], *([context["signature"]] if context["signature"] else [])]
+    document = html_pdf(html, paper=paper, photos=shown, files=logo_for_pdf())
+    response = Response(document, mimetype="application/pdf")
+    day = visit.started_at.astimezone(company_zone()).date().isoformat()
+    name = f"service-report-{visit.equipment.serial_number}-{day}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{secure_filename(name)}"'
+    return response

@@ -74,6 +74,7 @@ ACCESS = {
     "/settings/company": (LOGIN, DENIED, DENIED, OK),
     "/company/logo-{logo}.png": (OK, OK, OK, OK),  # the public page shows it
     "/visits/{visit}/report": (LOGIN, DENIED, OK, OK),  # techs read only their own
+    "/visits/{visit}/report.pdf": (LOGIN, DENIED, OK, OK),
     "/van": (LOGIN, OK, DENIED, DENIED),
     "/api/v1/equipment": (UNAUTHORIZED, OK, OK, OK),
     "/api/v1/equipment/{token}": (UNAUTHORIZED, OK, OK, OK),
