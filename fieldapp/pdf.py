@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Response, abort, current_app, request
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -87,3 +87,19 @@ def html_pdf(
     return document.write_pdf(
         stylesheets=[_stylesheet(), CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}")]
     )
+
+
+def asked_paper() -> str:
+    """The paper a PDF is asked for (?paper=letter, the default, or a4); 400 for another."""
+    paper = request.args.get("paper", "letter")
+    if paper not in PAPER_SIZES:
+        abort(400, description="Paper must be letter or a4.")
+    return paper
+
+
+def pdf_response(document: bytes, filename: str) -> Response:
+    """A PDF shown in the browser (and saved under filename), never kept by a shared cache."""
+    response = Response(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.cache_control.private = True
+    return response

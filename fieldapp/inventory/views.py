@@ -69,7 +69,7 @@ from fieldapp.inventory.services import (
     van_of,
     warehouse,
 )
-from fieldapp.pdf import PAPER_SIZES, html_pdf
+from fieldapp.pdf import asked_paper, html_pdf, pdf_response
 from fieldapp.security import local_url
 from fieldapp.settings.services import logo_for_pdf
 from fieldapp.unit_of_work import unit_of_work
@@ -661,17 +661,10 @@ def order_csv(order_id: int):
 @allow(OFFICE)
 def order_pdf(order_id: int):
     """The order as a PDF to send to the supplier (Letter, or ?paper=a4)."""
-    paper = request.args.get("paper", "letter")
-    if paper not in PAPER_SIZES:
-        abort(400, description="Paper must be letter or a4.")
+    paper = asked_paper()
     order = require_order(order_id)
     html = render_template("inventory/order_print.html", order=order)
-    response = Response(
-        html_pdf(html, paper=paper, files=logo_for_pdf()), mimetype="application/pdf"
-    )
-    response.headers["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
-    response.cache_control.private = True
-    return response
+    return pdf_response(html_pdf(html, paper=paper, files=logo_for_pdf()), f"{order.number}.pdf")
 
 
 @bp.post("/stock/orders/<int:order_id>/<action>")

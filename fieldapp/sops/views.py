@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, STAFF, allow
 from fieldapp.errors import ServiceError
-from fieldapp.pdf import PAPER_SIZES, html_pdf
+from fieldapp.pdf import asked_paper, html_pdf, pdf_response
 from fieldapp.settings.services import logo_for_pdf
 from fieldapp.sops.formatting import KIND_LABELS, setting_changes, sop_text, word_changes
 from fieldapp.sops.models import SOP_CATEGORIES, STEP_KINDS, Sop
@@ -121,22 +121,14 @@ def detail(slug: str, number: int | None = None):
 @allow(STAFF)
 def pdf(slug: str, number: int):
     """A version as a PDF for the binder (Letter, or ?paper=a4)."""
-    paper = request.args.get("paper", "letter")
-    if paper not in PAPER_SIZES:
-        abort(400, description="Paper must be letter or a4.")
+    paper = asked_paper()
     page = version_page(slug, number) if _names_a_version(slug, number) else None
     if page is None:
         abort(404)
     html = render_template("sops/print.html", page=page, version=page.version)
     images = [image.photo for step in page.version.steps for image in step.images]
-    response = Response(
-        html_pdf(html, paper=paper, photos=images, files=logo_for_pdf()), mimetype="application/pdf"
-    )
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{page.version.sop.slug}-v{number}.pdf"'
-    )
-    response.cache_control.private = True
-    return response
+    document = html_pdf(html, paper=paper, photos=images, files=logo_for_pdf())
+    return pdf_response(document, f"{page.version.sop.slug}-v{number}.pdf")
 
 
 @bp.get("/<slug>/changes")

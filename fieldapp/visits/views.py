@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -16,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from fieldapp.auth.access import STAFF, TECH, allow
 from fieldapp.equipment.services import resolve_code
@@ -27,8 +25,7 @@ from fieldapp.jobs.models import Job
 from fieldapp.jobs.queries import open_jobs_for
 from fieldapp.jobs.services import find_job
 from fieldapp.localtime import company_zone
-from fieldapp.pdf import PAPER_SIZES, html_pdf
-from fieldapp.settings.services import logo_for_pdf
+from fieldapp.pdf import asked_paper, pdf_response
 from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import current_versions, suggested_version, version_by_id, version_of
 from fieldapp.unit_of_work import in_unit_of_work, unit_of_work
@@ -40,6 +37,7 @@ from fieldapp.visits.queries import (
     visit_as_form,
     visit_form_context,
 )
+from fieldapp.visits.reports import service_report_pdf
 from fieldapp.visits.services import (
     abandon_visit,
     amend_visit,
@@ -262,16 +260,4 @@ def report(visit_id: uuid.UUID):
 def report_pdf(visit_id: uuid.UUID):
     """The service report as a PDF (Letter, or ?paper=a4): the page's content, with the
     company's logo, the visit's photos and the customer's signature."""
-    paper = request.args.get("paper", "letter")
-    if paper not in PAPER_SIZES:
-        abort(400, description="Paper must be letter or a4.")
-    visit = _reported(visit_id)
-    context = report_context(visit)
-    html = render_template("visits/report_print.html", **context)
-    shown = [*context["photos"], *([context["signature"]] if context["signature"] else [])]
-    document = html_pdf(html, paper=paper, photos=shown, files=logo_for_pdf())
-    response = Response(document, mimetype="application/pdf")
-    day = visit.started_at.astimezone(company_zone()).date().isoformat()
-    name = f"service-report-{visit.equipment.serial_number}-{day}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{secure_filename(name)}"'
-    return response
+    return pdf_response(*service_report_pdf(_reported(visit_id), asked_paper()))
