@@ -143,9 +143,10 @@ def tel(value: str | None) -> str:
     return f"{digits},{extension}" if extension else digits
 
 
-def planned_time(job) -> str:
+def planned_time(job, with_day: bool = False) -> str:
     """When a job is planned, as its tech reads it on Today: "09:00", "09:00–11:00" with an
-    arrival window, the day too when it is not today, or "Unscheduled"."""
+    arrival window, the day too when it is not today (or always, with_day: as a customer
+    reads it), or "Unscheduled"."""
     if job.scheduled_for is None:
         return "Unscheduled"
     zone = company_zone()
@@ -153,7 +154,7 @@ def planned_time(job) -> str:
     text = f"{start:%H:%M}"
     if job.arrival_window_minutes:
         text += f"–{start + timedelta(minutes=job.arrival_window_minutes):%H:%M}"
-    if start.date() != local_today(zone):
+    if with_day or start.date() != local_today(zone):
         text = f"{local_date(start, '%a %b %d')}, {text}"
     return text
 

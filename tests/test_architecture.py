@@ -48,8 +48,8 @@ LAYERS = [
     "inventory",
     "jobs",
     "settings",
-    "public",
     "visits",
+    "public",  # a requester's status page shows the visit's report
     "messages",
     "sync",
     "office",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,8 +14,16 @@ from fieldapp.extensions import db
 
 if TYPE_CHECKING:
     from fieldapp.equipment.models import Equipment
+    from fieldapp.jobs.models import Job
 
 REQUEST_STATUSES = ("new", "converted", "dismissed")
+STATUS_TOKEN_LENGTH = 43  # 32 random bytes, URL-safe base64
+
+
+def new_status_token() -> str:
+    """The secret in a request's status link: long and random, never the reference (which
+    is short, readable over the phone, and written on paper)."""
+    return secrets.token_urlsafe(32)
 
 
 class ServiceRequest(db.Model):
@@ -29,6 +38,9 @@ class ServiceRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    status_token: Mapped[str] = mapped_column(
+        sa.String(STATUS_TOKEN_LENGTH), unique=True, default=new_status_token
+    )
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("equipment.id"))
     name: Mapped[str] = mapped_column(sa.String(120))
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -43,3 +55,4 @@ class ServiceRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     equipment: Mapped[Equipment] = relationship()
+    job: Mapped[Job | None] = relationship()

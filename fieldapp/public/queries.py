@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -14,8 +15,9 @@ from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.photos.models import Photo
-from fieldapp.public.models import REQUEST_STATUSES, ServiceRequest
+from fieldapp.public.models import REQUEST_STATUSES, STATUS_TOKEN_LENGTH, ServiceRequest
 from fieldapp.textsearch import all_words_in, words_of
+from fieldapp.visits.models import Visit
 
 INBOX_PAGE = 50
 
@@ -100,3 +102,62 @@ def requests_matching(text: str, limit: int) -> list[ServiceRequest]:
             .limit(limit)
         )
     )
+
+
+# -- a requester's status page ------------------------------------------------------------
+
+STATUS_LINK_DAYS = 90  # the status page answers this long after the request's job closes
+
+
+@dataclass
+class RequestStatus:
+    """What the requester may see of their request: where it stands, and nothing else."""
+
+    request: ServiceRequest
+    stage: str  # received, scheduled, on_site, waiting_parts, done, closed
+    job: Job | None
+    tech_first_name: str
+    report_visit: Visit | None  # the finished visit whose report they may download
+
+
+def request_status(token: str, now: datetime) -> RequestStatus | None:
+    """The request with this status link and where it stands, or None: no such link, or
+    its job (or its dismissal) is more than STATUS_LINK_DAYS old."""
+    if len(token) != STATUS_TOKEN_LENGTH:
+        return None
+    found = db.session.scalar(
+        sa.select(ServiceRequest)
+        .where(ServiceRequest.status_token == token)
+        .options(joinedload(ServiceRequest.job).joinedload(Job.assigned_to))
+    )
+    if found is None:
+        return None
+    job = found.job
+    ended = job.closed_at if job is not None else found.handled_at
+    closed = found.status == "dismissed" or (job is not None and not job.is_open)
+    if closed and ended is not None and now - ended > timedelta(days=STATUS_LINK_DAYS):
+        return None
+    tech = job.assigned_to.name.split()[0] if job is not None and job.assigned_to else ""
+    report = None
+    if job is not None and job.status == "done":
+        report = db.session.scalar(
+            sa.select(Visit)
+            .where(Visit.job_id == job.id, Visit.status == "finished")
+            .order_by(Visit.finished_at.desc())
+            .limit(1)
+        )
+    return RequestStatus(found, _stage(found, job), job, tech, report)
+
+
+def _stage(found: ServiceRequest, job: Job | None) -> str:
+    if job is None:
+        return "closed" if found.status == "dismissed" else "received"
+    if job.status == "done":
+        return "done"
+    if job.status == "cancelled":
+        return "closed"
+    if job.status == "in_progress":
+        return "on_site"
+    if job.status == "waiting_parts":
+        return "waiting_parts"
+    return "scheduled" if job.scheduled_for is not None else "received"

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, allow
 from fieldapp.auth.queries import active_techs
+from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.services import Scan, resolve_code
 from fieldapp.errors import Invalid, ServiceError, Throttled
 from fieldapp.extensions import db
 from fieldapp.jobs.forms import assignment_fields
 from fieldapp.jobs.models import JOB_PRIORITIES
 from fieldapp.localtime import company_zone
+from fieldapp.pdf import asked_paper, pdf_response
 from fieldapp.public import queries, services
 from fieldapp.public.models import ServiceRequest
 from fieldapp.public.services import count_request_attempt, submit_service_request
 from fieldapp.settings.services import company
 from fieldapp.unit_of_work import unit_of_work
+from fieldapp.visits.reports import service_report_pdf
 
 bp = Blueprint("public", __name__)
 
@@ -70,7 +83,47 @@ def request_service(token: str):
     except Invalid as exc:
         return public_plotter_page(found, request.form, exc.fields, 422)
     flash(service_request.reference, "request-sent")
+    flash(url_for("public.request_status", token=service_request.status_token), "request-link")
     return redirect(url_for("equipment.plotter", token=found.token) + "#sent")
+
+
+# -- the requester's status page ----------------------------------------------------------
+
+
+def _followed(token: str) -> queries.RequestStatus:
+    """The request this status link follows; a 404 that says nothing of any request for a
+    link that is unknown or has expired."""
+    found = queries.request_status(token, utcnow())
+    if found is None:
+        abort(_private(make_response(render_template("public/status_gone.html"), 404)))
+    return found
+
+
+def _private(response: Response) -> Response:
+    """The link is the key: the page is kept by no cache, no search engine, no referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/r/<token>")
+@allow(PUBLIC)
+def request_status(token: str):
+    """Where a service request stands, for whoever has its link (the requester): received,
+    scheduled, on site, done with the report to download; nothing else."""
+    page = render_template("public/status.html", status=_followed(token), token=token)
+    return _private(make_response(page))
+
+
+@bp.get("/r/<token>/report.pdf")
+@allow(PUBLIC)
+def request_report(token: str):
+    """The service report of the request's finished visit, as a PDF."""
+    status = _followed(token)
+    if status.report_visit is None:
+        abort(404)
+    return _private(pdf_response(*service_report_pdf(status.report_visit, asked_paper())))
 
 
 # -- the office's inbox -----------------------------------------------------------------

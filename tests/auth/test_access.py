@@ -48,6 +48,9 @@ ACCESS = {
     "/healthz": (OK, OK, OK, OK),
     "/scan": (LOGIN, OK, OK, OK),
     "/e/{token}": (OK, OK, OK, OK),  # the public page, or the plotter page when signed in
+    # A requester's status page is open to whoever has its link; the report once there is one.
+    "/r/{status}": (OK, OK, OK, OK),
+    "/r/{status}/report.pdf": (404, 404, 404, 404),
     "/e/{unclaimed}/claim": (LOGIN, OK, OK, OK),
     "/plotters": (LOGIN, DENIED, OK, OK),
     "/plotters.csv": (LOGIN, DENIED, OK, OK),
@@ -172,6 +175,7 @@ def subjects(app):
     from fieldapp.equipment.services import issue_unclaimed_labels
     from fieldapp.extensions import db
     from fieldapp.photos.services import add_photo
+    from fieldapp.public.models import ServiceRequest
     from fieldapp.settings.services import change_logo
 
     user = factories.make_user("tech")
@@ -182,6 +186,10 @@ def subjects(app):
     company = change_logo(factories.jpeg_bytes(), actor_id=None)
     site = save_site(plotter.customer, {"name": "Annex"}, actor_id=None)
     contact = save_contact(plotter.customer, {"name": "Ada Okafor"}, actor_id=None)
+    asked = ServiceRequest(
+        reference="SR-ACCESS", equipment=plotter, name="Ada", phone="555", problem="Banding"
+    )
+    db.session.add(asked)
     db.session.commit()
     return {
         "site": site.id,
@@ -198,6 +206,7 @@ def subjects(app):
         "version": version.number,
         "user": user.id,
         "token": plotter.qr_token,
+        "status": asked.status_token,
         "job": job.id,
         "job_number": job.number,
         "report": "owner-load",
