@@ -342,6 +342,17 @@ def _flush(visits, codes, moves, meters) -> None:
         batch.clear()
 
 
+class Statements:
+    """Counts the SQL statements the engine runs."""
+
+    def __init__(self, engine):
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_):
+        self.count += 1
+
+
 class ServerTimer:
     """WSGI middleware measuring server time: from the call until the body is produced."""
 

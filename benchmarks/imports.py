@@ -16,9 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
 
-from benchmarks.common import DATA, MODELS, make_app, parser, postgres_database  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    DATA,
+    MODELS,
+    Statements,
+    make_app,
+    parser,
+    postgres_database,
+)
 from fieldapp.csvimport import MAX_ROWS  # noqa: E402
 from fieldapp.equipment.imports import NAMES, import_plotters  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
@@ -49,15 +55,6 @@ def plotters_file(rows: int) -> bytes:
             ]
         )
     return out.getvalue().encode()
-
-
-class Statements:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_):
-        self.count += 1
 
 
 def measure(url: str, rows: int) -> None:

@@ -18,6 +18,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from benchmarks.common import (  # noqa: E402
     ServerTimer,
+    Statements,
     ensure_office_database,
     make_app,
     median_ms,
@@ -48,17 +49,6 @@ def pages(sku: str) -> list[tuple[str, str]]:
         ("locations with value", "/stock"),
         ("alert list", "/stock/alerts"),
     ]
-
-
-class Statements:
-    """Counts the SQL statements the engine runs."""
-
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_):
-        self.count += 1
 
 
 def measure(url: str, runs: int) -> tuple[dict, dict]:
