@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from flask import current_app, request
+from flask import current_app, render_template, request
 
 from fieldapp.csvfile import plain_cell
 from fieldapp.errors import Invalid
@@ -231,6 +231,12 @@ def too_large() -> str:
         f"The file is larger than the upload limit of {upload_limit()}: split it into files "
         f"of up to {MAX_ROWS:,} rows and import them one after the other."
     )
+
+
+def render_import_page(template: str, *, status: int = 200, **context) -> tuple[str, int]:
+    """An import page (the form, a check's rows, or why the file was refused), with the
+    limits every import states."""
+    return render_template(template, max_rows=MAX_ROWS, limit=upload_limit(), **context), status
 
 
 def chosen_file() -> tuple[bytes, str]:

@@ -4,12 +4,12 @@ skipped); and the empty template to fill in. The export is the plotters list's C
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.csvfile import csv_download
-from fieldapp.csvimport import MAX_ROWS, carry, chosen_file, too_large, upload_limit
+from fieldapp.csvimport import carry, chosen_file, render_import_page, too_large
 from fieldapp.equipment.imports import COLUMNS, NAMES, import_plotters
 from fieldapp.errors import ServiceError
 from fieldapp.unit_of_work import in_unit_of_work
@@ -18,17 +18,15 @@ bp = Blueprint("plotter_files", __name__)
 
 
 def _page(*, preview=None, problem="", carried=None, filename="", status=200):
-    page = render_template(
+    return render_import_page(
         "equipment/import.html",
+        status=status,
         columns=COLUMNS,
         preview=preview,
         problem=problem,
         carried=carried,
         filename=filename,
-        max_rows=MAX_ROWS,
-        limit=upload_limit(),
     )
-    return page, status
 
 
 @bp.route("/plotters/import", methods=["GET", "POST"])

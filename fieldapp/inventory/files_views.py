@@ -11,7 +11,6 @@ from flask import (
     abort,
     flash,
     redirect,
-    render_template,
     request,
     stream_with_context,
     url_for,
@@ -20,7 +19,7 @@ from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, allow
 from fieldapp.csvfile import csv_download, csv_text, dated
-from fieldapp.csvimport import MAX_ROWS, ImportPreview, carry, chosen_file, too_large, upload_limit
+from fieldapp.csvimport import ImportPreview, carry, chosen_file, render_import_page, too_large
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.inventory import exports
 from fieldapp.inventory.imports import COLUMNS, KIND_NAMES, KINDS, check_file, import_file
@@ -35,8 +34,9 @@ def _kind(value: str | None) -> str:
 
 
 def _page(kind: str, *, preview=None, problem="", carried=None, filename="", status=200):
-    page = render_template(
+    return render_import_page(
         "inventory/import.html",
+        status=status,
         kind=kind,
         kinds=KINDS,
         kind_names=KIND_NAMES,
@@ -45,10 +45,7 @@ def _page(kind: str, *, preview=None, problem="", carried=None, filename="", sta
         problem=problem,
         carried=carried,
         filename=filename,
-        max_rows=MAX_ROWS,
-        limit=upload_limit(),
     )
-    return page, status
 
 
 @bp.route("/stock/import", methods=["GET", "POST"])
