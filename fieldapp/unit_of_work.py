@@ -41,7 +41,10 @@ def unit_of_work() -> Iterator[None]:
 @contextmanager
 def rehearsal() -> Iterator[None]:
     """Run the block as a unit of work would, then roll all of it back: a dry run that shows
-    what a change would do by doing it through the same services, and keeps none of it."""
+    what a change would do by doing it through the same services, and keeps none of it.
+    It rolls back the whole session, so it must start with nothing pending."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("A rehearsal must start with nothing pending: it would undo it.")
     try:
         yield
     finally:

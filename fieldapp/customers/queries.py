@@ -45,13 +45,9 @@ def customers_named_like(name: str, *, other_than: int | None = None) -> list[Cu
     return list(db.session.scalars(sa.select(Customer).where(Customer.id.in_(ids))))
 
 
-def customers_by_name_key() -> dict[str, Customer]:
-    """Every customer by name_key (the oldest where two share one), for an import to match
-    rows against."""
-    found: dict[str, Customer] = {}
-    for customer in db.session.scalars(sa.select(Customer).order_by(Customer.id)):
-        found.setdefault(name_key(customer.name), customer)
-    return found
+def all_customers() -> list[Customer]:
+    """Every customer, oldest first (what an import matches its rows against)."""
+    return list(db.session.scalars(sa.select(Customer).order_by(Customer.id)))
 
 
 def rows_naming(customer_id: int) -> dict[str, int]:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Generic, TypeVar
 
 from fieldapp.activity.services import record_event
 from fieldapp.csvimport import Column, ImportPreview, RowResult, SourceRow, add_error, read_table
 from fieldapp.customers import services as customers
 from fieldapp.customers.models import Contact, Customer, Site
-from fieldapp.customers.queries import contacts_of, customers_by_name_key, sites_of
+from fieldapp.customers.queries import all_customers, contacts_of, sites_of
 from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import plotters_by_serial
 from fieldapp.equipment.services import create_equipment, update_equipment
@@ -29,6 +30,7 @@ from fieldapp.extensions import db
 from fieldapp.localtime import parse_day
 from fieldapp.unit_of_work import rehearsal, savepoint
 
+T = TypeVar("T")
 KIND = "plotters"
 COLUMNS = (
     Column(
@@ -100,18 +102,55 @@ def _shown(value: object) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
+class _Names(Generic[T]):
+    """Stored customers or sites by name, for rows to find: the name exactly as stored
+    first, then by each looser key in turn (any case and spacing; for customers also as
+    duplicates compare) where that key names only one. A name two of them answer to at
+    the same step is refused: the row is not guessed onto either."""
+
+    def __init__(self, loosen: tuple[Callable[[str], str], ...], named: Callable[[T], str]):
+        self._loosen, self._named = loosen, named
+        self._exact: dict[str, list[T]] = {}
+        self._loose: list[dict[str, list[T]]] = [{} for _ in loosen]
+
+    def add(self, thing: T) -> None:
+        name = self._named(thing)
+        self._exact.setdefault(name.strip(), []).append(thing)
+        for loosen, found in zip(self._loosen, self._loose, strict=True):
+            if key := loosen(name):
+                found.setdefault(key, []).append(thing)
+
+    def find(self, name: str, column: str) -> T | None:
+        steps = [self._exact.get(name.strip(), [])]
+        steps += [
+            found.get(key, []) if (key := loosen(name)) else []
+            for loosen, found in zip(self._loosen, self._loose, strict=True)
+        ]
+        for candidates in steps:
+            if len(candidates) == 1:
+                return candidates[0]
+            if len(candidates) > 1:
+                names = " and ".join(f"“{self._named(thing)}”" for thing in candidates[:2])
+                raise RowError(
+                    {column: [f"{name} could be {names}: write the name exactly as stored."]}
+                )
+        return None
+
+
 @dataclass
 class _Book:
     """What the file is matched against, loaded once and kept up to date as rows import."""
 
-    customers: dict[str, Customer]
+    customers: _Names[Customer]
     plotters: dict[tuple[str, str], Equipment]
-    sites: dict[int, dict[str, Site]] = field(default_factory=dict)
+    sites: dict[int, _Names[Site]] = field(default_factory=dict)
     people: dict[int, dict[str, list[Contact]]] = field(default_factory=dict)
 
-    def sites_of(self, customer: Customer) -> dict[str, Site]:
+    def sites_of(self, customer: Customer) -> _Names[Site]:
         if customer.id not in self.sites:
-            self.sites[customer.id] = {_key(site.name): site for site in sites_of(customer.id)}
+            names = self.sites[customer.id] = _Names((_key,), lambda site: site.name)
+            for site in sites_of(customer.id):
+                names.add(site)
         return self.sites[customer.id]
 
     def people_of(self, customer: Customer) -> dict[str, list[Contact]]:
@@ -142,8 +181,11 @@ def import_plotters(
         preview.applied = False
         return preview
     source = read_table(data, COLUMNS)
+    known = _Names((_key, customers.name_key), lambda customer: customer.name)
+    for customer in all_customers():
+        known.add(customer)
     book = _Book(
-        customers_by_name_key(),
+        known,
         plotters_by_serial([row.cells.get("serial", "").upper() for row in source.rows]),
     )
     seen: dict[tuple[str, str], int] = {}
@@ -204,6 +246,8 @@ def _import_row(
             db.session.flush()
     except RowError as exc:
         result.status, result.errors, result.changes = "error", exc.errors, []
+        if seen.get(plotter_key) == row.number:
+            del seen[plotter_key]  # a skipped row holds no serial: a later one may bring it
         return result
     for learn in learned:
         learn()
@@ -264,8 +308,7 @@ def _apply(
 def _customer(book, cells, changes, learned, actor_id) -> Customer:
     """The row's customer: found by name, else added; without a site, the address and
     contact cells are the customer's own and update it."""
-    key = customers.name_key(cells["customer"])
-    found = book.customers.get(key) if key else None
+    found = book.customers.find(cells["customer"], "customer")
     own = {} if cells["site"] else _own_details(cells)
     if found is None:
         values = {"name": cells["customer"], **own}
@@ -273,7 +316,7 @@ def _customer(book, cells, changes, learned, actor_id) -> Customer:
             CUSTOMER_CELLS, lambda: customers.create_customer(values, actor_id=actor_id)
         )
         changes.append(f"new customer {customer.name}")
-        learned.append(lambda: book.customers.__setitem__(key, customer))
+        learned.append(lambda: book.customers.add(customer))
         return customer
     edits = {name: value for name, value in own.items() if value != getattr(found, name)}
     if edits:
@@ -302,15 +345,14 @@ def _own_details(cells: dict[str, str]) -> dict[str, str]:
 
 def _site(book, customer, cells, changes, learned, actor_id) -> Site:
     sites = book.sites_of(customer)
-    key = _key(cells["site"])
-    site = sites.get(key)
+    site = sites.find(cells["site"], "site")
     if site is None:
         values = {"name": cells["site"], "address": cells["address"]}
         site = _through(
             SITE_CELLS, lambda: customers.save_site(customer, values, actor_id=actor_id)
         )
         changes.append(f"new site {site.name}")
-        learned.append(lambda: sites.__setitem__(key, site))
+        learned.append(lambda: sites.add(site))
         return site
     address = cells["address"]
     # The export writes the customer's address for a site without its own: that is no change.

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.customers.models import Contact, Customer, Site
+from fieldapp.customers.services import save_site
 from fieldapp.equipment.imports import NAMES, import_plotters
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
@@ -346,3 +347,56 @@ def test_the_command_refuses_a_file_it_cannot_read(runner, app, tmp_path):
     result = runner.invoke(args=["import", "plotters", str(path)])
     assert result.exit_code == 1
     assert "plotters.csv: The file is empty." in result.output
+
+
+def test_names_without_latin_letters_are_matched_not_added_again(app):
+    rows = [
+        ["Москва Принт", "", "", "", "", "", "HP", "DesignJet T830", "RU01", ""],
+        ["Αθήνα", "", "", "", "", "", "HP", "DesignJet T830", "GR01", ""],
+        ["—", "", "", "", "", "", "HP", "DesignJet T830", "XX01", ""],
+    ]
+    with unit_of_work():
+        first = import_plotters(csv_bytes(rows), actor_id=None)
+    assert [row.status for row in first.rows] == ["new", "new", "new"]
+    with unit_of_work():
+        again = import_plotters(csv_bytes(rows), actor_id=None)
+    assert [row.status for row in again.rows] == ["unchanged"] * 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Customer)) == 3
+
+
+def test_customers_and_sites_that_compare_alike_keep_their_plotters(office):
+    """Two customers one duplicate check would call the same, and two sites named alike,
+    each keep their own plotters through an export and import; a loose name that could be
+    either is refused, not guessed."""
+    co = factories.make_customer(name="Print Co", address="1 First St")
+    inc = factories.make_customer(name="Print Inc", address="2 Second St")
+    factories.make_equipment(co, serial_number="B0001")
+    factories.make_equipment(inc, serial_number="B0002")
+    save_site(co, {"name": "Main", "address": "1 First St"}, actor_id=None)
+    save_site(co, {"name": "main", "address": "9 Annex Rd"}, actor_id=None)
+    db.session.commit()
+    row = ["Print Co", "Main", "", "", "", "", "HP", "DesignJet T830", "B0003", ""]
+    other = ["Print Co", "main", "", "", "", "", "HP", "DesignJet T830", "B0004", ""]
+    with unit_of_work():
+        import_plotters(csv_bytes([row, other]), actor_id=None)
+    assert (plotter("B0003").site.address, plotter("B0004").site.address) == (
+        "1 First St",
+        "9 Annex Rd",
+    )
+    exported = office.get("/plotters.csv?status=all").get_data()
+    back = import_plotters(exported, actor_id=None)
+    assert back.counts["unchanged"] == len(back.rows) == 4, [
+        (r.number, r.changes, r.errors) for r in back.rows if r.status != "unchanged"
+    ]
+    loose = ["print company", "", "", "", "", "", "HP", "DesignJet T830", "B0005", ""]
+    [refused] = import_plotters(csv_bytes([loose]), actor_id=None).rows
+    assert refused.status == "error"
+    assert "could be “Print Co” and “Print Inc”" in refused.errors["customer"][0]
+
+
+def test_a_skipped_row_does_not_hold_its_serial(app):
+    bad = ["Lone Co", "", "", "", "", "", "HP", "DesignJet T830", "CN99", "2099-01-01"]
+    good = ["Lone Co", "", "", "", "", "", "HP", "DesignJet T830", "CN99", "2020-01-01"]
+    with unit_of_work():
+        preview = import_plotters(csv_bytes([bad, good]), actor_id=None)
+    assert [row.status for row in preview.rows] == ["error", "new"]
