@@ -22,7 +22,7 @@ from fieldapp.equipment.imports import NAMES, import_plotters
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.unit_of_work import unit_of_work
-from tests import factories
+from tests import factories, import_pages
 
 GOOD = [
     # A new customer, a site with its address and contact.
@@ -107,15 +107,7 @@ def check(client, data: bytes, filename: str = "plotters.csv"):
 
 
 def import_checked(client, page):
-    """Press "Import N rows" on a check's page: the form sends back what it carries."""
-    html = page.get_data(as_text=True)
-    form = html[html.index("data-import-go") :]
-    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
-    return client.post(
-        "/plotters/import",
-        data={name: unescape(value) for name, value in fields.items()},
-        content_type="multipart/form-data",
-    )
+    return import_pages.import_checked(client, page, "/plotters/import")
 
 
 def rows_of(html: str) -> dict[int, str]:

@@ -25,7 +25,7 @@ from fieldapp.inventory.models import (
     StockMovement,
     Supplier,
 )
-from tests import factories
+from tests import factories, import_pages
 from tests.conftest import make_test_app
 from tests.sql import count_queries
 
@@ -121,16 +121,8 @@ def check(client, kind: str, data: bytes, filename: str = "parts.csv"):
     )
 
 
-def import_checked(client, page) -> object:
-    """Press "Import N rows" on a check's page: the form sends back what it carries."""
-    html = page.get_data(as_text=True)
-    form = html[html.index("data-import-go") :]
-    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
-    return client.post(
-        "/stock/import",
-        data={name: unescape(value) for name, value in fields.items()},
-        content_type="multipart/form-data",
-    )
+def import_checked(client, page):
+    return import_pages.import_checked(client, page, "/stock/import")
 
 
 def stored() -> dict[str, int]:
