@@ -88,6 +88,8 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the tech tapped "On my way" for the planned visit (cleared when it is moved).
+    on_the_way_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship()
     equipment: Mapped[Equipment | None] = relationship()

@@ -21,7 +21,7 @@ from fieldapp.jobs.models import (
     Job,
     job_id_from_number,
 )
-from fieldapp.localtime import local_date, local_time
+from fieldapp.localtime import company_zone, local_date, local_time, local_today
 
 # How far from now a job may be scheduled: a visit logged late, up to a year back; planned
 # work, up to two years ahead. Anything else is a typo (1900, 9999) the office should see.
@@ -265,6 +265,8 @@ def assign_job(
     if scheduled_for != job.scheduled_for:
         _check_scheduled_for(scheduled_for)
     previous = db.session.get(User, job.assigned_to_id) if job.assigned_to_id else None
+    if (tech_id, scheduled_for) != (job.assigned_to_id, job.scheduled_for):
+        job.on_the_way_at = None  # a visit moved or handed on: nobody is on the way to it yet
     job.assigned_to_id, job.scheduled_for = tech_id, scheduled_for
     job.updated_at = utcnow()
     if tech is not None and job.status == "new":
@@ -293,6 +295,56 @@ def assign_job(
         equipment_id=job.equipment_id,
     )
     return job
+
+
+def planned_time(job: Job, with_day: bool = False) -> str:
+    """When a job is planned, as its tech reads it on Today: "09:00", "09:00–11:00" with an
+    arrival window, the day too when it is not today (or always, with_day: as a customer
+    reads it), or "Unscheduled"."""
+    if job.scheduled_for is None:
+        return "Unscheduled"
+    zone = company_zone()
+    start = job.scheduled_for.astimezone(zone)
+    text = f"{start:%H:%M}"
+    if job.arrival_window_minutes:
+        text += f"–{start + timedelta(minutes=job.arrival_window_minutes):%H:%M}"
+    if with_day or start.date() != local_today(zone):
+        text = f"{local_date(start, '%a %b %d')}, {text}"
+    return text
+
+
+def on_the_way_today(job: Job, now: datetime | None = None) -> bool:
+    """Whether the tech said "On my way" to this job today (the company's day)."""
+    if job.on_the_way_at is None:
+        return False
+    zone = company_zone()
+    return job.on_the_way_at.astimezone(zone).date() == (now or utcnow()).astimezone(zone).date()
+
+
+def announce_on_the_way(job: Job, tech: User, at: datetime | None = None) -> bool:
+    """The tech tapped "On my way" (at that time, perhaps offline): the job shows it, and
+    the customer hears of it. False when it was already told today (a second tap)."""
+    check_may_act_on(tech, job)
+    if job.assigned_to_id != tech.id or job.status != "scheduled":
+        mine = job.assigned_to_id == tech.id
+        state = STATUS_LABELS[job.status] if mine else "not assigned to you"
+        message = f"{job.number} is {state}: “On my way” is for a scheduled visit of yours."
+        raise Conflict(message, {"job": [message]})
+    now = utcnow()
+    at = min(at or now, now)  # a phone clock ahead of ours does not announce the future
+    if on_the_way_today(job, at):
+        return False
+    job.on_the_way_at = at
+    record_event(
+        "job.on_the_way",
+        "job",
+        job.id,
+        f"{tech.name} is on the way to {job.customer.name} for {job.number}",
+        actor_id=tech.id,
+        job_id=job.id,
+        equipment_id=job.equipment_id,
+    )
+    return True
 
 
 def check_plan(duration_minutes: int | None, arrival_window_minutes: int) -> None:

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from fieldapp.activity.queries import latest_event_id
-from fieldapp.auth.access import OFFICE, allow
+from fieldapp.auth.access import OFFICE, TECH, allow
 from fieldapp.auth.queries import active_techs, every_tech
 from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import find_customer
@@ -218,6 +218,22 @@ def change_status(job_id: int):
     else:
         flash(f"{job.number} is {services.STATUS_LABELS[job.status]}.", "success")
     return redirect(url_for("jobs.detail", job_id=job.id))
+
+
+@bp.post("/<int:job_id>/on-the-way")
+@allow(TECH)
+def on_the_way(job_id: int):
+    """The tech's "On my way" without the offline outbox: the customer is told."""
+    job = _job(job_id)
+    try:
+        with unit_of_work():
+            told = services.announce_on_the_way(job, current_user)
+    except ServiceError as exc:
+        flash(_explain(exc), "error")
+    else:
+        if told:
+            flash(f"{job.customer.name} is told you are on the way.", "success")
+    return redirect(url_for("home.index"))
 
 
 def _explain(exc: ServiceError) -> str:

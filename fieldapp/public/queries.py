@@ -114,7 +114,7 @@ class RequestStatus:
     """What the requester may see of their request: where it stands, and nothing else."""
 
     request: ServiceRequest
-    stage: str  # received, scheduled, on_site, waiting_parts, done, closed
+    stage: str  # received, scheduled, on_the_way, on_site, waiting_parts, done, closed
     job: Job | None
     tech_first_name: str
     report_visit: Visit | None  # the finished visit whose report they may download
@@ -160,4 +160,6 @@ def _stage(found: ServiceRequest, job: Job | None) -> str:
         return "on_site"
     if job.status == "waiting_parts":
         return "waiting_parts"
-    return "scheduled" if job.scheduled_for is not None else "received"
+    if job.scheduled_for is None:
+        return "received"
+    return "on_the_way" if job.on_the_way_at is not None else "scheduled"

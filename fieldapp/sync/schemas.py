@@ -62,6 +62,11 @@ class JobStatusSchema(Schema):
     reason = Text(300, load_default="")
 
 
+class OnTheWaySchema(Schema):
+    job = Text(JOB_NUMBER_LENGTH, min_length=1, required=True)
+    at = Instant(load_default=None, allow_none=True)
+
+
 class MessagePostSchema(MessageInputSchema):
     job = Text(JOB_NUMBER_LENGTH, min_length=1, required=True)
 

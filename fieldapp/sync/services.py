@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from marshmallow import ValidationError
 
+from fieldapp.activity.services import record_event
 from fieldapp.auth.models import User
 from fieldapp.equipment.services import claim_label, resolve_code
 from fieldapp.errors import Invalid, NotFound, ServiceError
@@ -28,7 +29,12 @@ from fieldapp.inventory.schemas import (
 )
 from fieldapp.inventory.services import apply_stock_operation
 from fieldapp.jobs.models import Job
-from fieldapp.jobs.services import change_job_status, check_may_act_on, find_job
+from fieldapp.jobs.services import (
+    announce_on_the_way,
+    change_job_status,
+    check_may_act_on,
+    find_job,
+)
 from fieldapp.messages.services import mark_thread_read, post_message
 from fieldapp.photos.services import discard_upload
 from fieldapp.sops.services import version_of
@@ -145,6 +151,11 @@ def _job_status(payload: dict, user: User) -> str:
     return "applied"
 
 
+def _job_on_the_way(payload: dict, user: User) -> str:
+    data = schemas.OnTheWaySchema().load(payload)
+    return "applied" if announce_on_the_way(_job(data["job"]), user, data["at"]) else "duplicate"
+
+
 def _message_post(payload: dict, user: User) -> str:
     data = schemas.MessagePostSchema().load(payload)
     _, created = post_message(
@@ -208,6 +219,7 @@ HANDLERS: dict[str, Callable[[dict, User], str | tuple[str, dict]]] = {
     "visit.abandon": _visit_abandon,
     "photo.discard": _photo_discard,
     "job.status": _job_status,
+    "job.on_the_way": _job_on_the_way,
     "message.post": _message_post,
     "thread.read": _thread_read,
     "label.claim": _label_claim,
@@ -234,7 +246,17 @@ def apply_op(op: Op, user: User) -> dict:
         log.exception("sync op %s (%s) from user %s failed", op.id, op.type, user.id)
         reason, fields = "The server could not apply this change; the office has been told.", {}
     with unit_of_work():
+        known = db.session.get(SyncOp, op.id)
+        told = known is not None and known.result == "rejected"  # a resend of a refused op
         _remember(op, user, "rejected", reason)
+        if op.type.startswith("visit.") and not told:
+            record_event(
+                "sync.refused",
+                "sync_op",
+                op.id,
+                f"{user.name}'s phone sent a visit the server refused: {reason}",
+                actor_id=user.id,
+            )
     return _result(op, "rejected", reason, fields)
 
 

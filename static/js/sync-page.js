@@ -19,6 +19,7 @@ const LABELS = {
   "thread.read": (p) => `${p.job}: messages read`,
   "visit.start": (p) => `Visit started on ${label(p.equipment)}${p.job ? ` (${p.job})` : ""}`,
   "job.status": (p) => `${p.job} → ${p.status.replace("_", " ")}`,
+  "job.on_the_way": (p) => `${p.job}: on my way`,
   "message.post": (p) => `Message on ${p.job}: ${p.body}`,
   "label.claim": (p) => `Label ${p.token} linked to a plotter`,
   "sop.signoff": (p) => `Signed off ${p.sop}, version ${p.version}`,

@@ -1,6 +1,7 @@
 """On a phone, a customer who scanned the label follows their request: the confirmation's
-link opens the status page, which moves from received to scheduled to done (with the report
-to download) as the office and the tech work; an expired or unknown link shows nothing."""
+link opens the status page, which moves from received to scheduled, on the way and done (with
+the report to download) as the office and the tech work; an expired or unknown link shows
+nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
-from fieldapp.jobs.services import schedule_job
+from fieldapp.jobs.services import announce_on_the_way, schedule_job
 from fieldapp.public.models import ServiceRequest
 from fieldapp.public.services import convert_request
 from fieldapp.unit_of_work import unit_of_work
@@ -63,6 +64,13 @@ def test_a_customer_follows_a_request_from_received_to_done(live_server, browser
         expect(stage).to_have_text("Visit scheduled")
         expect(page.locator("[data-visit-window]")).to_contain_text("your technician is Priya")
         expect(page.locator('[aria-current="step"]')).to_have_text("Visit scheduled")
+
+        with unit_of_work():
+            announce_on_the_way(job, tech)
+        page.reload()
+        expect(stage).to_have_text("Your technician is on the way")
+        expect(page.locator("[data-visit-window]")).to_contain_text("Priya set off at")
+        expect(page.locator('[aria-current="step"]')).to_have_text("On the way")
 
         factories.make_visit(plotter, tech, job=job, summary="Replaced the cutter assembly.")
         job.status, job.closed_at = "done", utcnow()
