@@ -23,6 +23,10 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "FieldApp is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	@# The mail worker runs beside the server and stops with it (without FIELDAPP_SMTP_HOST
+	@# it writes each message to the log and the Outbox page instead of sending it).
+	$(FLASK) mail send-queued --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Every test runs on SQLite; when FIELDAPP_TEST_DATABASE_URL is set, all of them run again on it.

@@ -19,6 +19,7 @@ from fieldapp.config import (
     apply_production_rules,
     defaults,
     ensure_secret_key,
+    ensure_vapid_key,
     from_environment,
     normalise_database_url,
 )
@@ -29,7 +30,7 @@ from fieldapp.equipment.files_views import bp as plotter_files_bp
 from fieldapp.equipment.printing import bp as printing_bp
 from fieldapp.equipment.views import bp as equipment_bp
 from fieldapp.errors import register_error_handlers
-from fieldapp.extensions import csrf, db, login_manager, migrate
+from fieldapp.extensions import csrf, db, login_manager, mail, migrate
 from fieldapp.home import bp as home_bp
 from fieldapp.inventory import api as inventory_api  # noqa: F401
 from fieldapp.inventory.files_views import bp as inventory_files_bp
@@ -39,6 +40,9 @@ from fieldapp.jobs.views import bp as jobs_bp
 from fieldapp.localtime import ZONE_SOURCE
 from fieldapp.messages import api as messages_api  # noqa: F401
 from fieldapp.messages.views import bp as messages_bp
+from fieldapp.notify import api as notify_api  # noqa: F401
+from fieldapp.notify import events as notify_events  # noqa: F401  (mail and push for events)
+from fieldapp.notify.views import bp as notify_bp
 from fieldapp.office import api as office_api  # noqa: F401
 from fieldapp.office.views import bp as office_bp
 from fieldapp.photos import api as photos_api  # noqa: F401
@@ -79,6 +83,7 @@ BLUEPRINTS = (
     inventory_files_bp,
     jobs_bp,
     messages_bp,
+    notify_bp,
     office_bp,
     settings_bp,
     pwa_bp,
@@ -121,6 +126,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     )
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
     ensure_secret_key(app.config, app.instance_path)
+    ensure_vapid_key(app.config, app.instance_path)
     apply_production_rules(app.config)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
@@ -136,6 +142,7 @@ def register_extensions(app: Flask) -> None:
     # session is told 401, not that its token is missing.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 ENV_PREFIX = "FIELDAPP_"
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
 
 
 class ConfigError(RuntimeError):
@@ -48,6 +54,17 @@ def defaults(instance_path: str) -> dict:
         # How many proxies (nginx, a load balancer) stand in front of the app and set
         # X-Forwarded-For; 0 trusts no such header.
         "PROXY_HOPS": 0,
+        # Mail (Flask-Mailman). Without a host, mail is written to the log and the Outbox
+        # page instead of being sent, so the embedded mode needs no server.
+        "MAIL_BACKEND": "smtp",  # also under test: the suite talks to a real SMTP server
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_TIMEOUT": 20,
+        "MAIL_DEFAULT_SENDER": "",
     }
 
 
@@ -64,6 +81,12 @@ def from_environment(environ: os._Environ | dict) -> dict:
         "COMPANY_ADDRESS": "COMPANY_ADDRESS",
         "ENV": "ENV_NAME",
         "TIMEZONE": "TIMEZONE",
+        "SMTP_HOST": "MAIL_SERVER",
+        "SMTP_USER": "MAIL_USERNAME",
+        "SMTP_PASSWORD": "MAIL_PASSWORD",
+        "MAIL_FROM": "MAIL_DEFAULT_SENDER",
+        "VAPID_PRIVATE_KEY": "VAPID_PRIVATE_KEY",
+        "VAPID_SUBJECT": "VAPID_SUBJECT",
     }
     found: dict = {}
     for suffix, key in mapping.items():
@@ -76,6 +99,16 @@ def from_environment(environ: os._Environ | dict) -> dict:
     hops = _whole_number(environ, "PROXY_HOPS")
     if hops is not None:
         found["PROXY_HOPS"] = hops
+    port = _whole_number(environ, "SMTP_PORT")
+    if port is not None:
+        found["MAIL_PORT"] = port
+    tls = environ.get(ENV_PREFIX + "SMTP_TLS")
+    if tls:
+        if tls not in SMTP_TLS_MODES:
+            raise ConfigError(
+                f"{ENV_PREFIX}SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {tls!r}"
+            )
+        found["MAIL_USE_TLS"], found["MAIL_USE_SSL"] = tls == "starttls", tls == "ssl"
     return found
 
 
@@ -120,6 +153,45 @@ def ensure_secret_key(config: dict, instance_path: str) -> None:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def ensure_vapid_key(config: dict, instance_path: str) -> None:
+    """The web push signing key (P-256, PEM): FIELDAPP_VAPID_PRIVATE_KEY, else one generated
+    on first run into instance/vapid_private.pem (0600) and kept, since every browser's
+    subscription is bound to it. Also its public half, as browsers take it, and the contact
+    address push services may write to (FIELDAPP_VAPID_SUBJECT)."""
+    pem = config.get("VAPID_PRIVATE_KEY")
+    if not pem:
+        key_file = Path(instance_path) / "vapid_private.pem"
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            key = ec.generate_private_key(ec.SECP256R1())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(
+                    key.private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    )
+                )
+        pem = key_file.read_text()
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}VAPID_PRIVATE_KEY is not a PEM private key") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise ConfigError(f"{ENV_PREFIX}VAPID_PRIVATE_KEY must be a P-256 (prime256v1) key")
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    config["VAPID_PRIVATE_KEY"] = pem
+    config["VAPID_PUBLIC_KEY"] = base64.urlsafe_b64encode(point).rstrip(b"=").decode()
+    if not config.get("VAPID_SUBJECT"):
+        host = urlsplit(config["PUBLIC_URL"]).hostname or "localhost"
+        config["VAPID_SUBJECT"] = f"mailto:{config.get('COMPANY_EMAIL') or 'fieldapp@' + host}"
 
 
 def apply_production_rules(config: dict) -> None:

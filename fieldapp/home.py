@@ -9,6 +9,7 @@ from fieldapp.auth.access import PUBLIC, STAFF, allow
 from fieldapp.dbtypes import utcnow
 from fieldapp.jobs.queries import open_jobs_for_tech, today_version
 from fieldapp.localtime import company_zone, local_today
+from fieldapp.notify.push import application_server_key, has_subscription
 from fieldapp.office.queries import dashboard
 from fieldapp.office.reports import recent_owner_trend
 from fieldapp.training.services import unsigned_versions
@@ -51,7 +52,11 @@ def index():
 @bp.get("/more")
 @allow(STAFF)
 def more():
-    return render_template("home/more.html")
+    return render_template(
+        "home/more.html",
+        push_key=application_server_key(),
+        subscribed=has_subscription(current_user.id),
+    )
 
 
 @bp.get("/healthz")

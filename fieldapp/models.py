@@ -13,6 +13,13 @@ from fieldapp.inventory.models import (
 )
 from fieldapp.jobs.models import Job
 from fieldapp.messages.models import Message, ThreadRead
+from fieldapp.notify.models import (
+    MailOptOut,
+    NotificationChoice,
+    OutboxMail,
+    OutboxPush,
+    PushSubscription,
+)
 from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
 from fieldapp.settings.models import Setting
@@ -29,11 +36,16 @@ __all__ = [
     "Equipment",
     "Job",
     "LoginAttempt",
+    "MailOptOut",
     "Message",
+    "NotificationChoice",
+    "OutboxMail",
+    "OutboxPush",
     "MeterReading",
     "Part",
     "PartCompatibility",
     "Photo",
+    "PushSubscription",
     "QrLabel",
     "ServiceRequest",
     "Setting",

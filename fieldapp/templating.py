@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
@@ -13,15 +12,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.equipment.models import short_code
 from fieldapp.equipment.services import installed_window
-from fieldapp.jobs.services import schedule_window
+from fieldapp.jobs.services import on_the_way_today, planned_time, schedule_window
 from fieldapp.limits import limit
 from fieldapp.localtime import (
     ago,
-    company_zone,
     datetime_local,
     local_date,
     local_time,
-    local_today,
 )
 from fieldapp.messages.queries import unread_by_job, unread_total
 from fieldapp.pwa import shell_build
@@ -55,6 +52,7 @@ OFFICE_NAV = (
     NavItem("sops.index", "SOPs", "book"),
     NavItem("training.matrix", "Training", "check"),
     NavItem("office.reports", "Reports", "chart"),
+    NavItem("notify.outbox", "Outbox", "mail"),
     NavItem("equipment.scan", "Scan", "scan"),
 )
 ADMIN_NAV = (NavItem("auth.user_list", "Users", "users"),)
@@ -143,22 +141,6 @@ def tel(value: str | None) -> str:
     return f"{digits},{extension}" if extension else digits
 
 
-def planned_time(job, with_day: bool = False) -> str:
-    """When a job is planned, as its tech reads it on Today: "09:00", "09:00–11:00" with an
-    arrival window, the day too when it is not today (or always, with_day: as a customer
-    reads it), or "Unscheduled"."""
-    if job.scheduled_for is None:
-        return "Unscheduled"
-    zone = company_zone()
-    start = job.scheduled_for.astimezone(zone)
-    text = f"{start:%H:%M}"
-    if job.arrival_window_minutes:
-        text += f"–{start + timedelta(minutes=job.arrival_window_minutes):%H:%M}"
-    if with_day or start.date() != local_today(zone):
-        text = f"{local_date(start, '%a %b %d')}, {text}"
-    return text
-
-
 def count_of(number: int, noun: str, plural: str | None = None) -> str:
     """1 day, 12 days, 1,250 visits: a count with its noun, the same way on every page."""
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
@@ -188,6 +170,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["limit"] = limit
     app.jinja_env.globals["text_max"] = TEXT_MAX
     app.jinja_env.globals["schedule_window"] = schedule_window
+    app.jinja_env.globals["on_the_way_today"] = on_the_way_today
     app.jinja_env.globals["installed_window"] = installed_window
     app.jinja_env.globals["visit_limits"] = VISIT_LIMITS
     app.jinja_env.filters.update(
@@ -213,5 +196,6 @@ def register(app: Flask) -> None:
             "company": profile,
             "company_name": profile.name,
             "company_phone": profile.phone,
-            "current_endpoint": request.endpoint,
+            # A message queued by a command or the worker renders without a request.
+            "current_endpoint": request.endpoint if has_request_context() else None,
         }

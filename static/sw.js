@@ -343,3 +343,38 @@ function serially(task) {
   tasks = run.catch(() => {});
   return run;
 }
+
+// A notification pushed by the server (fieldapp/notify/push.py): {title, body, url, tag}.
+self.addEventListener("push", (event) => {
+  let notice = { title: "FieldApp", body: "", url: "/" };
+  try {
+    notice = { ...notice, ...event.data.json() };
+  } catch {
+    // Not ours or not JSON: still shown, since a push must show something.
+  }
+  event.waitUntil(
+    self.registration.showNotification(notice.title, {
+      body: notice.body,
+      tag: notice.tag,
+      data: { url: notice.url },
+      icon: `${BUILD.static}/icons/icon-192.png`,
+    }),
+  );
+});
+
+// Tapping it opens its page: in a FieldApp window already open, else a new one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url ?? "/", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+      if (open) {
+        await open.focus();
+        return open.navigate(url);
+      }
+      return self.clients.openWindow(url);
+    })(),
+  );
+});

@@ -52,6 +52,7 @@ LAYERS = [
     "public",  # a requester's status page shows the visit's report
     "messages",
     "sync",
+    "notify",  # tells people of events: listens on the activity feed, attaches reports
     "office",
 ]
 EDGE_MODULES = {"views", "files_views", "api", "forms", "printing", "cli", "access"}

@@ -15,6 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from fieldapp.config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,3 +91,34 @@ def test_make_run_serves_sign_in_and_a_demo_tech_signs_in(served):
     today = opener.open(f"{base}/login", data=form).read().decode()
     assert "<h1>Today</h1>" in today
     assert re.search(r'data-job="J-\d+"', today), "the demo tech should have jobs today"
+
+
+def test_make_run_runs_the_mail_worker_beside_the_server(served, tmp_path, empty_database_url):
+    """A service request sent to the served app is written to the log by the mail worker that
+    `make run` started in the background (no SMTP host is set)."""
+    base, _ = served
+    engine = sa.create_engine(normalise_database_url(empty_database_url))
+    with engine.connect() as connection:
+        token = connection.execute(
+            sa.text("SELECT token FROM qr_labels WHERE status = 'active' LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/e/{token}").read().decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {
+            "name": "Carlos Mendez",
+            "email": "carlos@riverwalk.example",
+            "problem": "Paper jam on every roll change",
+            "csrf_token": csrf,
+        }
+    ).encode()
+    opener.open(f"{base}/e/{token}/request", data=form).read()
+    log = tmp_path / "make-run.log"
+    deadline = time.monotonic() + 90
+    while "mail (no SMTP host) to carlos@riverwalk.example" not in log.read_text():
+        assert time.monotonic() < deadline, "the mail worker did not write the message"
+        time.sleep(0.5)
+    assert "No SMTP host is set (FIELDAPP_SMTP_HOST)" in log.read_text()

@@ -1,9 +1,17 @@
-"""Writing to the activity feed. Callers own the transaction: an event commits with its change."""
+"""Writing to the activity feed. Callers own the transaction: an event commits with its change.
+
+Each event is also announced on ``event_recorded``: the features above that tell people of
+events (mail, push) listen there and write their outbox in the same transaction.
+"""
 
 from __future__ import annotations
 
+from blinker import Namespace
+
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.extensions import db
+
+event_recorded = Namespace().signal("event-recorded")
 
 
 def record_event(
@@ -27,4 +35,5 @@ def record_event(
         equipment_id=equipment_id,
     )
     db.session.add(event)
+    event_recorded.send(event)
     return event

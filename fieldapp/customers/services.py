@@ -72,6 +72,21 @@ def set_customer_active(customer: Customer, active: bool, *, actor_id: int) -> C
     return customer
 
 
+def set_contact_mail(customer: Customer, on: bool, *, actor_id: int) -> Customer:
+    """Whether the customer's site contacts get emails about their visits (flush only)."""
+    if customer.mail_contacts == on:
+        return customer
+    customer.mail_contacts = on
+    record_event(
+        "customer.updated",
+        "customer",
+        customer.id,
+        f"Visit emails to {customer.name}'s contacts turned {'on' if on else 'off'}",
+        actor_id=actor_id,
+    )
+    return customer
+
+
 # Words a firm's name is written with or without: "Oakridge Survey & Mapping" and
 # "oakridge survey and mapping, inc." are one firm.
 _FILLER = {"and", "the", "inc", "llc", "ltd", "co", "corp", "company"}

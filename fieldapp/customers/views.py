@@ -161,6 +161,17 @@ def set_status(customer_id: int):
     return redirect(url_for("customers.detail", customer_id=customer.id))
 
 
+@bp.post("/<int:customer_id>/contact-mail")
+@allow(OFFICE)
+def set_contact_mail(customer_id: int):
+    customer = db.get_or_404(Customer, customer_id)
+    on = request.form.get("on") == "1"
+    with unit_of_work():
+        services.set_contact_mail(customer, on, actor_id=current_user.id)
+    flash(f"Visit emails to {customer.name}'s contacts are {'on' if on else 'off'}.", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
 # -- sites and contacts ------------------------------------------------------------------
 
 

@@ -118,7 +118,7 @@ def pick_restock(request: RestockRequest, sent: dict[int, int], *, actor: User) 
     record_event(
         "restock.picked",
         "restock",
-        request.reference,
+        request.id,
         f"{actor.name} sent {total} part{'s' if total != 1 else ''} to {request.van.name}",
         actor_id=actor.id,
     )

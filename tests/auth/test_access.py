@@ -51,6 +51,10 @@ ACCESS = {
     # A requester's status page is open to whoever has its link; the report once there is one.
     "/r/{status}": (OK, OK, OK, OK),
     "/r/{status}/report.pdf": (404, 404, 404, 404),
+    # Every email's unsubscribe link works without signing in (its GET only asks).
+    "/unsubscribe/{unsubscribe}": (OK, OK, OK, OK),
+    "/outbox": (LOGIN, DENIED, OK, OK),
+    "/account/notifications": (LOGIN, OK, OK, OK),
     "/e/{unclaimed}/claim": (LOGIN, OK, OK, OK),
     "/plotters": (LOGIN, DENIED, OK, OK),
     "/plotters.csv": (LOGIN, DENIED, OK, OK),
@@ -174,6 +178,7 @@ def subjects(app):
     from fieldapp.customers.services import save_contact, save_site
     from fieldapp.equipment.services import issue_unclaimed_labels
     from fieldapp.extensions import db
+    from fieldapp.notify.outbox import queue_mail
     from fieldapp.photos.services import add_photo
     from fieldapp.public.models import ServiceRequest
     from fieldapp.settings.services import change_logo
@@ -190,6 +195,14 @@ def subjects(app):
         reference="SR-ACCESS", equipment=plotter, name="Ada", phone="555", problem="Banding"
     )
     db.session.add(asked)
+    mail = queue_mail(
+        key="access",
+        topic="request_received",
+        to="ada@example.com",
+        subject="We received your service request",
+        template="request_received",
+        context={"request": asked, "equipment": plotter, "status_url": "/"},
+    )
     db.session.commit()
     return {
         "site": site.id,
@@ -207,6 +220,7 @@ def subjects(app):
         "user": user.id,
         "token": plotter.qr_token,
         "status": asked.status_token,
+        "unsubscribe": mail.unsubscribe_token,
         "job": job.id,
         "job_number": job.number,
         "report": "owner-load",

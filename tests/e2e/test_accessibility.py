@@ -82,6 +82,7 @@ def tech_pages(live_server):
         "/sops/repair",
         "/van",
         "/more",
+        "/account/notifications",
         "/sync",
         "/offline",
         f"/e/{token}",

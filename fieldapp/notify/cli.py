@@ -1,0 +1,53 @@
+"""flask mail send-queued [--loop]: the worker that sends the queued mail and push
+notifications, run beside the web server."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from fieldapp.notify.push import Pushed, send_queued_pushes
+from fieldapp.notify.sender import Sent, send_queued
+
+mail_cli = AppGroup("mail", help="The outbox of email and push notifications.")
+
+
+@mail_cli.command("send-queued")
+@click.option("--loop", is_flag=True, help="Keep sending as mail is queued, until stopped.")
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 3600),
+    default=10,
+    show_default=True,
+    help="With --loop: seconds to wait when nothing is due.",
+)
+def send_queued_command(loop: bool, interval: int) -> None:
+    """Send the queued mail that is due (or write it to the log when no SMTP host is set),
+    and the queued push notifications. A message the mail server refuses for now is tried
+    again later, with a growing wait."""
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("No SMTP host is set (FIELDAPP_SMTP_HOST): mail is written to the log.")
+        logging.getLogger("fieldapp.mail").setLevel(logging.INFO)  # the log is where it goes
+    while True:
+        mail, pushes = send_queued(), send_queued_pushes()
+        busy = mail.handled + pushes.sent + pushes.failed
+        if busy or not loop:
+            _report(mail, pushes)
+        if not loop:
+            return
+        if not busy:
+            time.sleep(interval)
+
+
+def _report(mail: Sent, pushes: Pushed) -> None:
+    click.echo(
+        f"mail: {mail.sent} sent, {mail.logged} logged, {mail.retrying} to retry, "
+        f"{mail.failed} failed; push: {pushes.sent} sent, {pushes.failed} failed, "
+        f"{pushes.removed} expired subscriptions removed"
+    )
+    for error in mail.errors:
+        click.echo(f"  {error}", err=True)
