@@ -18,7 +18,7 @@ from fieldapp.jobs.services import planned_time
 from fieldapp.messages.models import Message
 from fieldapp.notify.outbox import app_path, public_link, queue_mail
 from fieldapp.notify.preferences import recipients, wants
-from fieldapp.notify.push import queue_push
+from fieldapp.notify.push import has_subscription, queue_push
 from fieldapp.public.models import ServiceRequest
 from fieldapp.visits.models import OUTCOME_LABELS, Visit
 
@@ -61,8 +61,10 @@ def _contact_of(equipment: Equipment | None):
 
 
 def _push(user: User | None, topic: str, event: ActivityEvent, title: str, body: str, url: str):
-    """A push for this user's browsers, if they take this topic by push."""
+    """A push for this user's browsers, if they have one and take this topic by push."""
     if user is None or user.id == event.actor_id or not wants(user, topic, "push"):
+        return
+    if not has_subscription(user.id):
         return
     db.session.flush()
     queue_push(
@@ -102,13 +104,13 @@ def request_received(event: ActivityEvent) -> None:
         inbox_url=public_link("public.inbox"),
     )
     for user in recipients("new_request", "push"):
-        _push(
-            user,
-            "new_request",
-            event,
-            f"New request {request.reference}",
-            f"{equipment.display_name} at {equipment.customer.name}: {request.problem}",
-            app_path("public.inbox"),
+        queue_push(
+            key=f"new_request:{event.id}:{user.id}",
+            topic="new_request",
+            user_id=user.id,
+            title=f"New request {request.reference}",
+            body=f"{equipment.display_name} at {equipment.customer.name}: {request.problem}",
+            url=app_path("public.inbox"),
         )
 
 

@@ -65,6 +65,7 @@ def queue_mail(
         "reference": reference,
         "unsubscribe_url": public_link("notify.unsubscribe_page", token=token),
     }
+    subject = " ".join(f"{subject} [{reference}]".split() if reference else subject.split())
     skipped = user_id is None and opted_out(to)
     mail = OutboxMail(
         key=key,
@@ -72,7 +73,7 @@ def queue_mail(
         to=to.strip(),
         user_id=user_id,
         reference=reference,
-        subject=f"{subject} [{reference}]"[:SUBJECT_MAX] if reference else subject[:SUBJECT_MAX],
+        subject=subject[:SUBJECT_MAX],  # one line: a name with a line break cannot split it
         text=render_template(f"mail/{template}.txt", **values),
         html=render_template(f"mail/{template}.html", **values),
         attachment=attachment,

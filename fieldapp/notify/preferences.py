@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fieldapp.activity.services import record_event
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
-from fieldapp.notify.models import MailOptOut, NotificationChoice, OutboxMail
+from fieldapp.notify.models import MailOptOut, NotificationChoice, OutboxMail, PushSubscription
 
 CHANNELS = ("email", "push")
 
@@ -95,9 +95,13 @@ def wants(user: User, topic: str, channel: str) -> bool:
 
 
 def recipients(topic: str, channel: str = "email") -> list[User]:
-    """The active office users (with an email, for mail) who have not turned this off."""
+    """The active office users who have not turned this off and can get it: with an email,
+    or with a browser that takes pushes."""
     turned_off = sa.select(NotificationChoice.user_id).where(
         NotificationChoice.topic == topic, getattr(NotificationChoice, channel).is_(False)
+    )
+    reachable = (
+        User.email != "" if channel == "email" else User.id.in_(sa.select(PushSubscription.user_id))
     )
     return list(
         db.session.scalars(
@@ -105,7 +109,7 @@ def recipients(topic: str, channel: str = "email") -> list[User]:
             .where(
                 User.active,
                 User.role.in_(("office", "admin")),
-                User.email != "",
+                reachable,
                 User.id.not_in(turned_off),
             )
             .order_by(User.id)

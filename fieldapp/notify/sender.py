@@ -80,8 +80,7 @@ def send_queued(now: datetime | None = None, limit: int = BATCH) -> Sent:
     result = Sent()
     if not due:
         return result
-    logging_only = not current_app.config.get("MAIL_SERVER")
-    connection = None if logging_only else mail.get_connection()
+    connection = _connection()
     try:
         for mail_id in due:
             message = _claim(mail_id, now)
@@ -91,6 +90,22 @@ def send_queued(now: datetime | None = None, limit: int = BATCH) -> Sent:
         if connection is not None:
             connection.close()
     return result
+
+
+def _connection():
+    """An SMTP connection as the app's settings now say, or None without a host."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return None
+    return mail.get_connection(
+        host=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"),
+        use_tls=config.get("MAIL_USE_TLS", False),
+        use_ssl=config.get("MAIL_USE_SSL", False),
+        timeout=config.get("MAIL_TIMEOUT"),
+    )
 
 
 def _claim(mail_id: int, now: datetime) -> OutboxMail | None:

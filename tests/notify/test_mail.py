@@ -94,7 +94,9 @@ def test_a_request_mails_the_requester_and_the_office_once(client, smtp, plotter
     assert requester["From"] == "Precision Plotter Service <office@precision.example>"
     text, html = body_of(requester), body_of(requester, "html")
     assert f"http://fieldapp.test/r/{sent.status_token}" in text
-    assert f'href="http://fieldapp.test/r/{sent.status_token}"' in html
+    status_link = f'<a href="http://fieldapp.test/r/{sent.status_token}"'
+    assert f"Your reference is {sent.reference}." in text
+    assert f"Your reference is {status_link}" in html  # the reference links to the status
     assert "What happens next" in text and PROBLEM in text
     assert "/unsubscribe/" in text and requester["List-Unsubscribe"].strip().startswith("<http://")
     [told] = smtp.to(office.email)
