@@ -12,7 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.equipment.models import short_code
 from fieldapp.equipment.services import installed_window
-from fieldapp.jobs.services import on_the_way_today, planned_time, schedule_window
+from fieldapp.jobs.services import (
+    on_the_way_today,
+    planned_time,
+    planned_today,
+    schedule_window,
+)
 from fieldapp.limits import limit
 from fieldapp.localtime import (
     ago,
@@ -171,6 +176,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["text_max"] = TEXT_MAX
     app.jinja_env.globals["schedule_window"] = schedule_window
     app.jinja_env.globals["on_the_way_today"] = on_the_way_today
+    app.jinja_env.globals["planned_today"] = planned_today
     app.jinja_env.globals["installed_window"] = installed_window
     app.jinja_env.globals["visit_limits"] = VISIT_LIMITS
     app.jinja_env.filters.update(

@@ -165,7 +165,11 @@ def set_status(customer_id: int):
 @allow(OFFICE)
 def set_contact_mail(customer_id: int):
     customer = db.get_or_404(Customer, customer_id)
-    on = request.form.get("on") == "1"
+    choice = request.form.get("on")
+    if choice not in ("0", "1"):
+        flash("Choose whether visit emails go to this customer's contacts.", "error")
+        return redirect(url_for("customers.detail", customer_id=customer.id))
+    on = choice == "1"
     with unit_of_work():
         services.set_contact_mail(customer, on, actor_id=current_user.id)
     flash(f"Visit emails to {customer.name}'s contacts are {'on' if on else 'off'}.", "success")

@@ -139,6 +139,8 @@ def change_job_status(
     if status == job.status:
         return job
     previous, job.status = job.status, status
+    if status != "scheduled":
+        job.on_the_way_at = None  # on site, waiting for parts or closed: no longer on the way
     job.updated_at = at or utcnow()
     job.closed_at = (at or utcnow()) if status in CLOSED else None
     summary = f"{job.number} {STATUS_LABELS[previous]} → {STATUS_LABELS[status]}"
@@ -267,7 +269,8 @@ def assign_job(
     previous = db.session.get(User, job.assigned_to_id) if job.assigned_to_id else None
     if (tech_id, scheduled_for) != (job.assigned_to_id, job.scheduled_for):
         job.on_the_way_at = None  # a visit moved or handed on: nobody is on the way to it yet
-    job.assigned_to_id, job.scheduled_for = tech_id, scheduled_for
+    # The relationship too: a page that loaded the job with its tech must not see the old one.
+    job.assigned_to, job.assigned_to_id, job.scheduled_for = tech, tech_id, scheduled_for
     job.updated_at = utcnow()
     if tech is not None and job.status == "new":
         change_job_status(job, "scheduled", actor_id=actor_id)
@@ -313,26 +316,43 @@ def planned_time(job: Job, with_day: bool = False) -> str:
     return text
 
 
+def _company_day(value: datetime):
+    return value.astimezone(company_zone()).date()
+
+
+def planned_today(job: Job, now: datetime | None = None) -> bool:
+    """Whether the job's visit is planned for today (the company's day)."""
+    return job.scheduled_for is not None and (
+        _company_day(job.scheduled_for) == _company_day(now or utcnow())
+    )
+
+
 def on_the_way_today(job: Job, now: datetime | None = None) -> bool:
     """Whether the tech said "On my way" to this job today (the company's day)."""
-    if job.on_the_way_at is None:
-        return False
-    zone = company_zone()
-    return job.on_the_way_at.astimezone(zone).date() == (now or utcnow()).astimezone(zone).date()
+    return job.on_the_way_at is not None and (
+        _company_day(job.on_the_way_at) == _company_day(now or utcnow())
+    )
 
 
 def announce_on_the_way(job: Job, tech: User, at: datetime | None = None) -> bool:
-    """The tech tapped "On my way" (at that time, perhaps offline): the job shows it, and
-    the customer hears of it. False when it was already told today (a second tap)."""
+    """The tech tapped "On my way" (at that time, perhaps offline) for today's visit: the
+    job shows it, and the customer hears of it. False when it was told already today (a
+    second tap), or the tap is older than the one the job has."""
     check_may_act_on(tech, job)
+    now = utcnow()
+    at = min(at or now, now)  # a phone clock ahead of ours does not announce the future
     if job.assigned_to_id != tech.id or job.status != "scheduled":
         mine = job.assigned_to_id == tech.id
         state = STATUS_LABELS[job.status] if mine else "not assigned to you"
         message = f"{job.number} is {state}: “On my way” is for a scheduled visit of yours."
         raise Conflict(message, {"job": [message]})
-    now = utcnow()
-    at = min(at or now, now)  # a phone clock ahead of ours does not announce the future
-    if on_the_way_today(job, at):
+    if not planned_today(job, at):
+        message = (
+            f"{job.number} is planned for {local_date(job.scheduled_for, '%a %b %d')}: "
+            "“On my way” is for today's visits."
+        )
+        raise Conflict(message, {"job": [message]})
+    if on_the_way_today(job, at) or (job.on_the_way_at is not None and at < job.on_the_way_at):
         return False
     job.on_the_way_at = at
     record_event(

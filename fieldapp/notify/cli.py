@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 
 from fieldapp.notify.push import Pushed, send_queued_pushes
 from fieldapp.notify.sender import Sent, send_queued
+from fieldapp.unit_of_work import roll_back
 
+log = logging.getLogger("fieldapp.mail")
 mail_cli = AppGroup("mail", help="The outbox of email and push notifications.")
 
 
@@ -33,7 +35,16 @@ def send_queued_command(loop: bool, interval: int) -> None:
         click.echo("No SMTP host is set (FIELDAPP_SMTP_HOST): mail is written to the log.")
         logging.getLogger("fieldapp.mail").setLevel(logging.INFO)  # the log is where it goes
     while True:
-        mail, pushes = send_queued(), send_queued_pushes()
+        try:
+            mail, pushes = send_queued(), send_queued_pushes()
+        except Exception:
+            if not loop:
+                raise
+            # The worker outlives a fault of one round (the database restarting, say).
+            log.exception("the mail worker's round failed; trying again in %s s", interval)
+            roll_back()
+            time.sleep(interval)
+            continue
         busy = mail.handled + pushes.sent + pushes.failed
         if busy or not loop:
             _report(mail, pushes)

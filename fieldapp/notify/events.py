@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.activity.services import event_recorded
@@ -16,13 +17,14 @@ from fieldapp.inventory.models import RestockRequest
 from fieldapp.jobs.models import Job
 from fieldapp.jobs.services import planned_time
 from fieldapp.messages.models import Message
-from fieldapp.notify.outbox import app_path, public_link, queue_mail
+from fieldapp.notify.outbox import app_path, last_key, public_link, queue_mail
 from fieldapp.notify.preferences import recipients, wants
 from fieldapp.notify.push import has_subscription, queue_push
 from fieldapp.public.models import ServiceRequest
 from fieldapp.visits.models import OUTCOME_LABELS, Visit
 
 VISIT_REPORT = "visit-report"  # an attachment the worker renders: the visit's report PDF
+ON_THE_WAY_NEWS = timedelta(hours=2)
 
 
 def _subject(model, event: ActivityEvent, parse: Callable = int):
@@ -129,10 +131,12 @@ def job_assigned(event: ActivityEvent) -> None:
             f"{where} · {planned_time(job, with_day=True)}",
             app_path("home.index"),
         )
-    visit_scheduled(job)
+    visit_scheduled(job, event)
 
 
-def visit_scheduled(job: Job) -> None:
+def visit_scheduled(job: Job, event: ActivityEvent) -> None:
+    """The site contact hears of the visit's day and window whenever they change (back to
+    an earlier plan too), never twice about the plan they were told last."""
     if job.status != "scheduled" or job.assigned_to is None or job.scheduled_for is None:
         return
     if job.scheduled_for < utcnow():
@@ -140,8 +144,13 @@ def visit_scheduled(job: Job) -> None:
     contact = _contact_of(job.equipment)
     if contact is None:
         return
+    plan = f"{job.scheduled_for.isoformat()}+{job.arrival_window_minutes}"
+    told = last_key(f"visit_scheduled:{job.id}:")
+    if told is not None and told.endswith(f":{plan}"):
+        return
+    db.session.flush()
     queue_mail(
-        key=f"visit_scheduled:{job.id}:{job.scheduled_for.isoformat()}:{job.arrival_window_minutes}",
+        key=f"visit_scheduled:{job.id}:{event.id}:{plan}",
         topic="visit_scheduled",
         to=contact.email,
         subject="Your service visit is scheduled",
@@ -184,8 +193,11 @@ def on_the_way(event: ActivityEvent) -> None:
     contact = _contact_of(job.equipment) if job is not None else None
     if contact is None or job.on_the_way_at is None:
         return
+    if utcnow() - job.on_the_way_at > ON_THE_WAY_NEWS:
+        return  # a tap that reached us hours later (no signal all day): no longer news
+    db.session.flush()
     queue_mail(
-        key=f"on_the_way:{job.id}:{job.on_the_way_at.date().isoformat()}",
+        key=f"on_the_way:{job.id}:{event.id}",  # the service tells once a day
         topic="on_the_way",
         to=contact.email,
         subject=f"{job.assigned_to.first_name} is on the way",

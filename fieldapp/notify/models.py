@@ -107,4 +107,5 @@ class OutboxPush(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16), default="queued")
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker took it
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

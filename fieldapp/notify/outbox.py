@@ -40,6 +40,16 @@ def opted_out(address: str) -> bool:
     return db.session.get(MailOptOut, address.strip().lower()) is not None
 
 
+def last_key(prefix: str) -> str | None:
+    """The key of the newest message whose key starts with prefix (digits and colons)."""
+    return db.session.scalar(
+        sa.select(OutboxMail.key)
+        .where(OutboxMail.key.startswith(prefix, autoescape=True))
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    )
+
+
 def queue_mail(
     *,
     key: str,

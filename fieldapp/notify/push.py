@@ -8,14 +8,17 @@ subscription is gone: it is removed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
@@ -32,6 +35,7 @@ ENDPOINT_MAX = 1000
 TITLE_MAX, BODY_MAX = 80, 240
 PUSH_TTL = 24 * 3600  # a push no phone picked up within a day is news no longer
 GONE = (404, 410)
+STALE_SENDING = timedelta(minutes=15)  # a worker that took a push this long ago died
 
 
 # -- subscriptions -------------------------------------------------------------------------
@@ -48,10 +52,27 @@ def _check_endpoint(endpoint: str) -> None:
         raise Invalid.field("endpoint", "A push endpoint is an https address from the browser.")
 
 
+def _check_keys(p256dh: str, auth: str) -> None:
+    """The browser's key must be a point on P-256 and its secret 16 bytes: a subscription
+    no push can be encrypted for is refused here, not found out by the worker."""
+    try:
+        point = base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4))
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except (ValueError, binascii.Error):
+        raise Invalid.field("keys.p256dh", "Not a P-256 public key.") from None
+    try:
+        secret = base64.urlsafe_b64decode(auth + "=" * (-len(auth) % 4))
+    except (ValueError, binascii.Error):
+        secret = b""
+    if len(secret) != 16:
+        raise Invalid.field("keys.auth", "Not a 16-byte secret.")
+
+
 def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Keep this browser's subscription for the user (flush only). The same endpoint again
     updates it, and moves it to this user if someone else had signed in on that phone."""
     _check_endpoint(endpoint)
+    _check_keys(p256dh, auth)
     found = db.session.scalar(
         sa.select(PushSubscription).where(PushSubscription.endpoint == endpoint)
     )
@@ -133,6 +154,11 @@ def send_queued_pushes(now: datetime | None = None, limit: int = 50) -> Pushed:
     now = now or utcnow()
     result = Pushed()
     with unit_of_work():
+        db.session.execute(
+            sa.update(OutboxPush)
+            .where(OutboxPush.state == "sending", OutboxPush.claimed_at < now - STALE_SENDING)
+            .values(state="queued")
+        )
         due = list(
             db.session.scalars(
                 sa.select(OutboxPush.id)
@@ -151,7 +177,7 @@ def send_queued_pushes(now: datetime | None = None, limit: int = 50) -> Pushed:
                 claimed = db.session.execute(
                     sa.update(OutboxPush)
                     .where(OutboxPush.id == push_id, OutboxPush.state == "queued")
-                    .values(state="sending")
+                    .values(state="sending", claimed_at=utcnow())
                 ).rowcount
             if claimed:
                 _deliver(db.session.get(OutboxPush, push_id), signer, claims_sub, session, result)
@@ -188,6 +214,9 @@ def _deliver(push: OutboxPush, signer: Vapid, subject: str, session, result: Pus
             else:
                 errors.append(f"{status or ''} {exc.message}".strip())
         except requests.RequestException as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a subscription pywebpush cannot encrypt for: that one only
+            log.exception("push %s to subscription %s failed", push.key, subscription.id)
             errors.append(f"{type(exc).__name__}: {exc}")
     with unit_of_work():
         for subscription in gone:

@@ -22,7 +22,7 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db, mail
 from fieldapp.notify.events import VISIT_REPORT
 from fieldapp.notify.models import OutboxMail
-from fieldapp.notify.outbox import public_link
+from fieldapp.notify.outbox import opted_out, public_link
 from fieldapp.settings.services import company
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits.models import Visit
@@ -83,7 +83,7 @@ def send_queued(now: datetime | None = None, limit: int = BATCH) -> Sent:
     connection = _connection()
     try:
         for mail_id in due:
-            message = _claim(mail_id, now)
+            message = _claim(mail_id)
             if message is not None:
                 _deliver(message, connection, now, result)
     finally:
@@ -108,12 +108,12 @@ def _connection():
     )
 
 
-def _claim(mail_id: int, now: datetime) -> OutboxMail | None:
+def _claim(mail_id: int) -> OutboxMail | None:
     with unit_of_work():
         claimed = db.session.execute(
             sa.update(OutboxMail)
             .where(OutboxMail.id == mail_id, OutboxMail.state == "queued")
-            .values(state="sending", next_attempt_at=now)
+            .values(state="sending", next_attempt_at=utcnow())  # when it was taken
         ).rowcount
     return db.session.get(OutboxMail, mail_id) if claimed else None
 
@@ -121,6 +121,10 @@ def _claim(mail_id: int, now: datetime) -> OutboxMail | None:
 def _deliver(message: OutboxMail, connection, now: datetime, result: Sent) -> None:
     error = ""
     permanent = False
+    if message.user_id is None and opted_out(message.to):
+        with unit_of_work():  # unsubscribed after this was queued
+            message.state, message.last_error = "skipped", "The address unsubscribed."
+        return
     try:
         email = _email(message, connection)
         if connection is None:
@@ -155,7 +159,8 @@ def _deliver(message: OutboxMail, connection, now: datetime, result: Sent) -> No
             result.errors.append(f"{message.to}: {error}")
         else:
             message.state, message.last_error = "queued", error[:500]
-            message.next_attempt_at = now + BACKOFF[message.attempts - 1]
+            # From the attempt, not the batch: a slow batch must not bring retries forward.
+            message.next_attempt_at = max(now, utcnow()) + BACKOFF[message.attempts - 1]
             result.retrying += 1
             result.errors.append(f"{message.to}: {error}")
 

@@ -14,6 +14,7 @@ from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.jobs.services import on_the_way_today
 from fieldapp.photos.models import Photo
 from fieldapp.public.models import REQUEST_STATUSES, STATUS_TOKEN_LENGTH, ServiceRequest
 from fieldapp.textsearch import all_words_in, words_of
@@ -162,4 +163,4 @@ def _stage(found: ServiceRequest, job: Job | None) -> str:
         return "waiting_parts"
     if job.scheduled_for is None:
         return "received"
-    return "on_the_way" if job.on_the_way_at is not None else "scheduled"
+    return "on_the_way" if on_the_way_today(job) else "scheduled"

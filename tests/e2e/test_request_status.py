@@ -65,7 +65,8 @@ def test_a_customer_follows_a_request_from_received_to_done(live_server, browser
         expect(page.locator("[data-visit-window]")).to_contain_text("your technician is Priya")
         expect(page.locator('[aria-current="step"]')).to_have_text("Visit scheduled")
 
-        with unit_of_work():
+        with unit_of_work():  # the day comes: the tech sets off
+            job.scheduled_for = utcnow().replace(microsecond=0)
             announce_on_the_way(job, tech)
         page.reload()
         expect(stage).to_have_text("Your technician is on the way")

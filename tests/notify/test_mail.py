@@ -18,7 +18,7 @@ from fieldapp.extensions import db
 from fieldapp.jobs.services import schedule_job
 from fieldapp.localtime import company_zone
 from fieldapp.notify.models import OutboxMail
-from fieldapp.notify.sender import BACKOFF, send_queued
+from fieldapp.notify.sender import BACKOFF, STALE_SENDING, send_queued
 from fieldapp.public.models import ServiceRequest
 from fieldapp.unit_of_work import unit_of_work
 from tests import factories
@@ -129,27 +129,41 @@ def test_the_site_contact_hears_of_the_schedule_the_way_and_the_report(client, s
     window = f"{start.astimezone(company_zone()):%H:%M}"
     assert window in text and "(the tech arrives within this window)" in text
 
-    # The same plan saved again tells nobody twice; a new time does.
-    schedule(site.job, site.tech)
-    send_queued()
-    assert len(smtp.to(CONTACT)) == 1
+    # A new time tells them; moved back, they are told again; the same plan, never twice.
     schedule(site.job, site.tech, days=3)
+    schedule(site.job, site.tech, days=3, window=60)
+    schedule(site.job, site.tech, days=3, window=60)
+    schedule(site.job, site.tech, days=2)
     send_queued()
-    assert len(smtp.to(CONTACT)) == 2
+    whens = [body_of(m).split("When: ")[1].split("\n")[0] for m in smtp.to(CONTACT)]
+    assert len(whens) == 4 and whens[3] == whens[0] and len(set(whens)) == 3
+    with unit_of_work():  # a duration changed alone: the customer's day and window did not
+        schedule_job(
+            site.job,
+            tech_id=site.tech.id,
+            start=site.job.scheduled_for,
+            duration_minutes=180,
+            arrival_window_minutes=120,
+            actor_id=None,
+        )
+    assert len(mails()) == 4
 
+    # Today's visit (planned for now): "On my way", tapped twice, tells them once.
+    with unit_of_work():
+        site.job.scheduled_for = utcnow().replace(microsecond=0)
     client.post("/login", data={"email": site.tech.email, "password": factories.PASSWORD})
     assert client.post(f"/jobs/{site.job.id}/on-the-way").status_code == 302
     assert client.post(f"/jobs/{site.job.id}/on-the-way").status_code == 302  # a second tap
     send_queued()
-    way = smtp.to(CONTACT)[2:]
+    way = smtp.to(CONTACT)[4:]
     assert [m["Subject"] for m in way] == [f"Sam is on the way [{site.job.number}]"]
     assert "Sam, your technician, is on the way" in body_of(way[0])
 
     payload = complete_visit(site)
     assert client.post("/api/v1/visits", json=payload).status_code == 201
-    assert smtp.to(CONTACT)[3:] == []
+    assert smtp.to(CONTACT)[5:] == []
     send_queued()
-    [report] = smtp.to(CONTACT)[3:]
+    [report] = smtp.to(CONTACT)[5:]
     assert report["Subject"] == f"Service report: HP DesignJet T830 [{site.job.number}]"
     assert "signed off by Dana Ruiz" in body_of(report)
     [pdf] = list(report.iter_attachments())
@@ -159,6 +173,29 @@ def test_the_site_contact_hears_of_the_schedule_the_way_and_the_report(client, s
     assert "Replaced carriage belt" in text
     assert "CR357-67010" in text and "F9J81A" in text
     assert send_queued().handled == 0
+
+
+def test_a_job_moved_to_another_tech_on_the_schedule_page_names_the_new_tech(
+    client, auth, smtp, on_site
+):
+    site = on_site
+    priya = factories.make_user("tech", name="Priya Natarajan")
+    auth.login("office")
+    for tech, day in ((site.tech, "2"), (priya, "3")):
+        when = (utcnow() + timedelta(days=int(day))).astimezone(company_zone())
+        response = client.post(
+            f"/jobs/{site.job.id}/schedule",
+            data={
+                "tech": str(tech.id),
+                "scheduled_for": when.strftime("%Y-%m-%dT10:00"),
+                "duration": "",
+                "arrival_window": "60",
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+    send_queued()
+    technicians = [body_of(m).split("Technician: ")[1].split("\n")[0] for m in smtp.messages]
+    assert technicians == ["Sam", "Priya"]
 
 
 def test_the_site_contact_is_the_one_mailed_and_an_opted_out_customer_is_not(
@@ -183,7 +220,11 @@ def test_the_site_contact_is_the_one_mailed_and_an_opted_out_customer_is_not(
     assert [m.to for m in mails()] == ["lee@halvorsen.example"]
 
     auth.login("office")
-    response = client.post(f"/customers/{site.plotter.customer_id}/contact-mail", data={"on": "0"})
+    path = f"/customers/{site.plotter.customer_id}/contact-mail"
+    client.post(path, data={"on": "maybe"})  # not a choice: refused, nothing changes
+    db.session.expire_all()
+    assert site.plotter.customer.mail_contacts is True
+    response = client.post(path, data={"on": "0"})
     assert response.status_code == 302
     assert "Visit emails:</strong> off." in client.get(response.location).get_data(as_text=True)
     schedule(site.job, site.tech, days=4)
@@ -244,6 +285,29 @@ def test_the_office_hears_of_a_refused_visit_and_of_negative_stock(client, smtp,
     assert subjects == ["A visit from a tech's phone was refused", "Stock went below zero"]
     refused = next(m for m in smtp.to(office.email) if "refused" in m["Subject"])
     assert "Sam Okafor's phone sent a visit the server refused" in body_of(refused)
+
+
+def test_mail_is_claimed_once_and_a_dead_workers_mail_is_sent_later(client, smtp, plotter):
+    request_service(client, plotter)
+    [queued] = mails()
+    with unit_of_work():  # a worker took it and died before it could send
+        queued.state, queued.next_attempt_at = "sending", utcnow()
+    assert send_queued().handled == 0  # another worker leaves it alone for now
+    assert send_queued(now=utcnow() + STALE_SENDING + timedelta(minutes=1)).sent == 1
+    assert len(smtp.messages) == 1
+
+
+def test_an_address_that_unsubscribes_after_queueing_gets_nothing(client, smtp, plotter):
+    request_service(client, plotter)
+    request_service(client, plotter)
+    send_queued()
+    first = smtp.to("carlos@riverwalk.example")[0]
+    path = re.search(r"http://fieldapp\.test(/unsubscribe/\S+)", body_of(first))[1]
+    request_service(client, plotter)  # queued before the click
+    client.post(path)
+    assert send_queued().sent == 0
+    assert len(smtp.to("carlos@riverwalk.example")) == 2
+    assert mails()[-1].state == "skipped"
 
 
 def test_without_an_smtp_host_mail_is_logged_and_kept(app, client, smtp, plotter, caplog):

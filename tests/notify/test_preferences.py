@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fieldapp.config import ConfigError, from_environment
 from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
-from fieldapp.jobs.services import schedule_job
+from fieldapp.jobs.services import change_job_status, planned_today, schedule_job
 from fieldapp.notify.models import MailOptOut, NotificationChoice, OutboxMail
 from fieldapp.notify.sender import send_queued
 from fieldapp.public.services import convert_request
@@ -125,7 +125,7 @@ def test_on_my_way_from_the_phones_outbox_reaches_the_status_page_and_the_custom
     site = make_site()
     site.plotter.customer.email = CONTACT
     db.session.commit()
-    start = (utcnow() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    start = utcnow().replace(microsecond=0)  # today's visit, whatever the hour
     with unit_of_work():
         schedule_job(
             site.job,
@@ -146,7 +146,7 @@ def test_on_my_way_from_the_phones_outbox_reaches_the_status_page_and_the_custom
     assert [r["status"] for r in results] == ["applied", "duplicate"]
     db.session.expire_all()
     assert site.job.on_the_way_at is not None
-    assert [m.topic for m in mails()] == ["visit_scheduled", "on_the_way"]
+    assert [m.topic for m in mails()] == ["on_the_way"]  # (a visit planned now: no schedule mail)
     today = client.get("/").get_data(as_text=True)
     assert "On the way since" in today and "data-on-the-way " not in today
 
@@ -161,7 +161,7 @@ def test_on_my_way_from_the_phones_outbox_reaches_the_status_page_and_the_custom
             actor_id=None,
         )
     assert site.job.on_the_way_at is None
-    assert "data-on-the-way " in client.get("/").get_data(as_text=True)
+    assert "On the way since" not in client.get("/").get_data(as_text=True)
 
 
 def test_on_my_way_is_for_a_scheduled_job_of_ones_own(client, smtp):
@@ -183,9 +183,52 @@ def test_the_status_page_shows_the_tech_on_the_way(client, smtp, plotter):
     office = factories.make_user("office")
     with unit_of_work():
         job = convert_request(sent, actor_id=office.id)
-    schedule(job, tech)
+        schedule_job(
+            job,
+            tech_id=tech.id,
+            start=utcnow().replace(microsecond=0),
+            duration_minutes=None,
+            arrival_window_minutes=60,
+            actor_id=office.id,
+        )
     client.post("/login", data={"email": tech.email, "password": factories.PASSWORD})
     client.post(f"/jobs/{job.id}/on-the-way")
     page = client.get(f"/r/{sent.status_token}").get_data(as_text=True)
     assert 'data-stage="on_the_way"' in page and "Your technician is on the way" in page
     assert "Priya set off at" in page
+    # The visit started: the page says the tech is on site, not on the way.
+    with unit_of_work():
+        change_job_status(job, "in_progress", actor_id=tech.id)
+    assert job.on_the_way_at is None
+    assert 'data-stage="on_site"' in client.get(f"/r/{sent.status_token}").get_data(as_text=True)
+
+
+def test_on_my_way_is_for_todays_visit_and_an_old_tap_is_not_news(client, smtp):
+    site = make_site()
+    site.plotter.customer.email = CONTACT
+    db.session.commit()
+    schedule(site.job, site.tech, days=2)
+    client.post("/login", data={"email": site.tech.email, "password": factories.PASSWORD})
+    op = {"id": str(uuid.uuid4()), "type": "job.on_the_way", "payload": {"job": site.job.number}}
+    [result] = client.post("/api/v1/sync", json={"ops": [op]}).get_json()["results"]
+    assert result["status"] == "rejected" and "is for today's visits" in result["reason"]
+    assert "data-on-the-way " not in client.get("/").get_data(as_text=True)  # not offered
+
+    now = utcnow().replace(microsecond=0)
+    with unit_of_work():
+        site.job.scheduled_for = now
+    # Tapped three hours ago with no signal since: the job shows it, the customer is not
+    # told (it is no longer news); before 3 a.m. that tap was yesterday, and is refused.
+    tapped = now - timedelta(hours=3)
+    late = {
+        "id": str(uuid.uuid4()),
+        "type": "job.on_the_way",
+        "payload": {"job": site.job.number, "at": tapped.isoformat()},
+    }
+    [result] = client.post("/api/v1/sync", json={"ops": [late]}).get_json()["results"]
+    db.session.expire_all()
+    if planned_today(site.job, tapped):
+        assert result["status"] == "applied" and site.job.on_the_way_at == tapped
+    else:
+        assert result["status"] == "rejected" and site.job.on_the_way_at is None
+    assert [m.topic for m in mails()] == ["visit_scheduled"]  # no "on the way"

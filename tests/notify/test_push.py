@@ -192,8 +192,31 @@ def test_a_410_removes_the_subscription(client, endpoint):
     [push] = db.session.scalars(sa.select(OutboxPush))
     assert push.state == "failed" and "any more" in push.last_error
     # No browser takes pushes now: nothing more is queued for the tech.
-    client.post(f"/api/v1/jobs/{site.job.number}/messages", json={**message, "id": None})
+    again = {**message, "id": str(uuid.uuid4())}
+    assert client.post(f"/api/v1/jobs/{site.job.number}/messages", json=again).status_code == 201
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxPush)) == 1
+
+
+def test_a_push_a_dead_worker_held_is_sent_later_and_a_broken_one_never_stops_the_rest(
+    client, endpoint
+):
+    site = make_site()
+    phone = Browser(endpoint.url + "sam-phone")
+    subscribe(client, site.tech, phone)
+    office = factories.make_user("office")
+    client.post("/login", data={"email": office.email, "password": factories.PASSWORD})
+    for body in ("First", "Second"):
+        message = {"id": str(uuid.uuid4()), "body": body}
+        client.post(f"/api/v1/jobs/{site.job.number}/messages", json=message)
+    first, second = db.session.scalars(sa.select(OutboxPush).order_by(OutboxPush.id))
+    with unit_of_work():  # a worker took the first and died
+        first.state, first.claimed_at = "sending", utcnow() - timedelta(minutes=1)
+    assert send_queued_pushes().sent == 1
+    assert send_queued_pushes(now=utcnow() + timedelta(minutes=20)).sent == 1
+    assert sorted(phone.read(body)["body"] for _, body in endpoint.received) == [
+        "First",
+        "Second",
+    ]
 
 
 def test_a_tech_who_turned_a_topic_off_gets_no_push(client, auth, endpoint):
@@ -204,7 +227,17 @@ def test_a_tech_who_turned_a_topic_off_gets_no_push(client, auth, endpoint):
     client.post("/logout")
     auth.login("office")
     message = {"id": "3b9ba847-551b-4791-bc75-d3495972323a", "body": "Parts are in"}
-    client.post(f"/api/v1/jobs/{site.job.number}/messages", json=message)
+    response = client.post(f"/api/v1/jobs/{site.job.number}/messages", json=message)
+    assert response.status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxPush)) == 0
+    restock, _ = factories.committed(
+        ask_for_restock,
+        {"id": uuid.uuid4(), "lines": [{"sku": site.belt.sku, "quantity": 1}]},
+        site.tech,
+    )
+    factories.stock(site.belt, site.warehouse, 2)
+    with unit_of_work():
+        pick_restock(restock, {line.id: 1 for line in restock.lines}, actor=site.tech)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxPush)) == 0
 
 
@@ -217,6 +250,8 @@ def test_subscriptions_are_checked_and_belong_to_their_user(client, auth, endpoi
         {"endpoint": "ftp://push.example.com/x"},
         {"endpoint": "http://push.example.com/x"},  # plain http only to this machine
         {"keys": {"p256dh": "short", "auth": b64(browser.auth)}},
+        {"keys": {"p256dh": "A" * 87, "auth": b64(browser.auth)}},  # not a point on P-256
+        {"keys": {"p256dh": bad["keys"]["p256dh"], "auth": b64(b"x" * 15) + "AAAA"}},
         {"keys": {"p256dh": bad["keys"]["p256dh"], "auth": "not base64!"}},
         {"endpoint": "https://push.example.com/" + "x" * 1000},
     ):

@@ -89,6 +89,7 @@ def upgrade():
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("last_error", sa.String(length=500), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "state IN ('queued', 'sending', 'sent', 'failed')",
