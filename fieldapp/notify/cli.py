@@ -33,7 +33,7 @@ def send_queued_command(loop: bool, interval: int) -> None:
     again later, with a growing wait."""
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("No SMTP host is set (FIELDAPP_SMTP_HOST): mail is written to the log.")
-        logging.getLogger("fieldapp.mail").setLevel(logging.INFO)  # the log is where it goes
+        _log_mail_to_stderr()
     while True:
         try:
             mail, pushes = send_queued(), send_queued_pushes()
@@ -52,6 +52,16 @@ def send_queued_command(loop: bool, interval: int) -> None:
             return
         if not busy:
             time.sleep(interval)
+
+
+def _log_mail_to_stderr() -> None:
+    """The log is where mail goes without a server: each message's lines on stderr."""
+    mail_log = logging.getLogger("fieldapp.mail")
+    mail_log.setLevel(logging.INFO)
+    if not mail_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s"))
+        mail_log.addHandler(handler)
 
 
 def _report(mail: Sent, pushes: Pushed) -> None:
