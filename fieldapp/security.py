@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Every script, style, font and image comes from this origin: no inline code, no inline style
@@ -81,6 +81,15 @@ def refuse_nul_bytes() -> None:
         values += request.form.items(multi=True)
     if any(NUL in key or NUL in value for key, value in values):
         abort(400, description="The request contains a NUL character, which no field accepts.")
+
+
+def secret_link_page(response: Response) -> Response:
+    """A page whose link is the key (a status page, an unsubscribe link): kept by no cache,
+    no search engine, and no referrer carries the link on."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def local_url(target: str | None) -> str | None:

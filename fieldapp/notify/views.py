@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
@@ -19,6 +28,7 @@ from fieldapp.notify.preferences import (
     unsubscribe,
 )
 from fieldapp.notify.push import application_server_key, has_subscription
+from fieldapp.security import secret_link_page
 from fieldapp.unit_of_work import unit_of_work
 
 bp = Blueprint("notify", __name__)
@@ -76,4 +86,5 @@ def unsubscribe_page(token: str):
         with unit_of_work():
             unsubscribe(mail)
         done = True
-    return render_template("notify/unsubscribe.html", mail=mail, done=done)
+    page = render_template("notify/unsubscribe.html", mail=mail, done=done)
+    return secret_link_page(make_response(page))

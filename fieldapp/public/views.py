@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -28,6 +27,7 @@ from fieldapp.pdf import asked_paper, pdf_response
 from fieldapp.public import queries, services
 from fieldapp.public.models import ServiceRequest
 from fieldapp.public.services import count_request_attempt, submit_service_request
+from fieldapp.security import secret_link_page
 from fieldapp.settings.services import company
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits.reports import service_report_pdf
@@ -95,16 +95,8 @@ def _followed(token: str) -> queries.RequestStatus:
     link that is unknown or has expired."""
     found = queries.request_status(token, utcnow())
     if found is None:
-        abort(_private(make_response(render_template("public/status_gone.html"), 404)))
+        abort(secret_link_page(make_response(render_template("public/status_gone.html"), 404)))
     return found
-
-
-def _private(response: Response) -> Response:
-    """The link is the key: the page is kept by no cache, no search engine, no referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @bp.get("/r/<token>")
@@ -113,7 +105,7 @@ def request_status(token: str):
     """Where a service request stands, for whoever has its link (the requester): received,
     scheduled, on site, done with the report to download; nothing else."""
     page = render_template("public/status.html", status=_followed(token), token=token)
-    return _private(make_response(page))
+    return secret_link_page(make_response(page))
 
 
 @bp.get("/r/<token>/report.pdf")
@@ -123,7 +115,7 @@ def request_report(token: str):
     status = _followed(token)
     if status.report_visit is None:
         abort(404)
-    return _private(pdf_response(*service_report_pdf(status.report_visit, asked_paper())))
+    return secret_link_page(pdf_response(*service_report_pdf(status.report_visit, asked_paper())))
 
 
 # -- the office's inbox -----------------------------------------------------------------

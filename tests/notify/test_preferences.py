@@ -73,6 +73,8 @@ def test_a_customer_unsubscribes_without_signing_in(client, smtp, plotter):
 
     page = client.get(path)  # a mail scanner may open the link: that alone stops nothing
     assert page.status_code == 200 and "Stop these emails?" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MailOptOut)) == 0
     done = client.post(path).get_data(as_text=True)
     assert "You will get no more of these emails" in done
