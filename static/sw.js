@@ -368,7 +368,7 @@ self.addEventListener("notificationclick", (event) => {
   const url = new URL(event.notification.data?.url ?? "/", self.location.origin).href;
   event.waitUntil(
     (async () => {
-      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const windows = await self.clients.matchAll({ type: "window" }); // ours: navigate() works
       const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
       if (open) {
         await open.focus();
