@@ -126,12 +126,18 @@ def _deliver(message: OutboxMail, connection, now: datetime, result: Sent) -> No
             message.state, message.last_error = "skipped", "The address unsubscribed."
         return
     try:
-        email = _email(message, connection)
-        if connection is None:
-            log.info("mail (no SMTP host) to %s: %s\n%s", message.to, message.subject, message.text)
+        if connection is None:  # (an attachment is not rendered only to be thrown away)
+            attached = f"\n[attached: {message.attachment}]" if message.attachment else ""
+            log.info(
+                "mail (no SMTP host) to %s: %s\n%s%s",
+                message.to,
+                message.subject,
+                message.text,
+                attached,
+            )
         else:
             connection.open()
-            email.send()
+            _email(message, connection).send()
     except PermanentFailure as exc:
         error, permanent = str(exc), True
     except smtplib.SMTPRecipientsRefused as exc:
