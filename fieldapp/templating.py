@@ -26,6 +26,7 @@ from fieldapp.localtime import (
     local_time,
 )
 from fieldapp.messages.queries import unread_by_job, unread_total
+from fieldapp.notify.outbox import opted_out
 from fieldapp.pwa import shell_build
 from fieldapp.settings.services import company
 from fieldapp.visits.rules import LIMITS as VISIT_LIMITS
@@ -177,6 +178,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["schedule_window"] = schedule_window
     app.jinja_env.globals["on_the_way_today"] = on_the_way_today
     app.jinja_env.globals["planned_today"] = planned_today
+    app.jinja_env.globals["unsubscribed_address"] = opted_out
     app.jinja_env.globals["installed_window"] = installed_window
     app.jinja_env.globals["visit_limits"] = VISIT_LIMITS
     app.jinja_env.filters.update(

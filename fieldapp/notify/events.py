@@ -135,8 +135,8 @@ def job_assigned(event: ActivityEvent) -> None:
 
 
 def visit_scheduled(job: Job, event: ActivityEvent) -> None:
-    """The site contact hears of the visit's day and window whenever they change (back to
-    an earlier plan too), never twice about the plan they were told last."""
+    """The site contact hears of the visit's day, window and tech whenever they change (back
+    to an earlier plan too), never twice about the plan they were told last."""
     if job.status != "scheduled" or job.assigned_to is None or job.scheduled_for is None:
         return
     if job.scheduled_for < utcnow():
@@ -144,7 +144,7 @@ def visit_scheduled(job: Job, event: ActivityEvent) -> None:
     contact = _contact_of(job.equipment)
     if contact is None:
         return
-    plan = f"{job.scheduled_for.isoformat()}+{job.arrival_window_minutes}"
+    plan = f"{job.scheduled_for.isoformat()}+{job.arrival_window_minutes}+{job.assigned_to_id}"
     told = last_key(f"visit_scheduled:{job.id}:")
     if told is not None and told.endswith(f":{plan}"):
         return

@@ -139,6 +139,19 @@ def mail_for_unsubscribe(token: str) -> OutboxMail | None:
     return db.session.scalar(sa.select(OutboxMail).where(OutboxMail.unsubscribe_token == token))
 
 
+def topic_label(key: str) -> str:
+    found = next((t for t in (*OFFICE_TOPICS, *TECH_TOPICS) if t.key == key), None)
+    return found.label if found else key
+
+
+def unsubscribed(mail: OutboxMail) -> bool:
+    """Whether this message's recipient already stopped mail like it."""
+    if mail.user_id is not None:
+        choice = db.session.get(NotificationChoice, (mail.user_id, mail.topic))
+        return choice is not None and not choice.email
+    return db.session.get(MailOptOut, mail.to.strip().lower()) is not None
+
+
 def unsubscribe(mail: OutboxMail) -> None:
     """The recipient of this message wants no more like it (flush only): a user turns its
     topic off; a customer's address gets no more customer mail."""

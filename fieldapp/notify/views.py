@@ -24,8 +24,10 @@ from fieldapp.notify.preferences import (
     choices,
     mail_for_unsubscribe,
     save_choices,
+    topic_label,
     topics_for,
     unsubscribe,
+    unsubscribed,
 )
 from fieldapp.notify.push import application_server_key, has_subscription
 from fieldapp.security import secret_link_page
@@ -81,10 +83,12 @@ def unsubscribe_page(token: str):
     mail = mail_for_unsubscribe(token)
     if mail is None:
         abort(404)
-    done = False
-    if request.method == "POST":
+    done = unsubscribed(mail)
+    if request.method == "POST" and not done:
         with unit_of_work():
             unsubscribe(mail)
         done = True
-    page = render_template("notify/unsubscribe.html", mail=mail, done=done)
+    page = render_template(
+        "notify/unsubscribe.html", mail=mail, done=done, topic=topic_label(mail.topic)
+    )
     return secret_link_page(make_response(page))

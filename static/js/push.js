@@ -42,6 +42,7 @@ async function current() {
 async function turnOn() {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
+    if (permission === "denied") card.querySelector("[data-push-on]").hidden = true;
     say(permission === "denied" ? BLOCKED : "Notifications stay off: the browser's question was closed without an answer.");
     return;
   }

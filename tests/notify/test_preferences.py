@@ -65,7 +65,7 @@ def test_a_tech_chooses_push_topics_only(client, auth):
     assert all(c.user_id == tech.id for c in db.session.scalars(sa.select(NotificationChoice)))
 
 
-def test_a_customer_unsubscribes_without_signing_in(client, smtp, plotter):
+def test_a_customer_unsubscribes_without_signing_in(client, auth, smtp, plotter):
     request_service(client, plotter)
     send_queued()
     [message] = smtp.to("carlos@riverwalk.example")
@@ -80,8 +80,14 @@ def test_a_customer_unsubscribes_without_signing_in(client, smtp, plotter):
     assert "You will get no more of these emails" in done
     assert db.session.get(MailOptOut, "carlos@riverwalk.example") is not None
 
+    plotter.customer.email = "carlos@riverwalk.example"
+    db.session.commit()
+    auth.login("office")
+    customer_page = client.get(f"/customers/{plotter.customer_id}").get_data(as_text=True)
+    assert "carlos@riverwalk.example unsubscribed from our emails" in customer_page
+    client.post("/logout")
     request_service(client, plotter, email="Carlos@Riverwalk.example")
-    latest = mails()[-1]
+    latest = [m for m in mails() if m.to.lower() == "carlos@riverwalk.example"][-1]
     assert latest.state == "skipped" and latest.last_error == "The address unsubscribed."
     send_queued()
     assert len(smtp.to("carlos@riverwalk.example")) == 1
@@ -93,7 +99,13 @@ def test_an_office_user_unsubscribes_from_one_topic(client, smtp, plotter):
     office = factories.make_user("office", email="olivia@precision.example")
     request_service(client, plotter, email="")
     send_queued()
-    client.post(unsubscribe_path(smtp.to(office.email)[0]))
+    path = unsubscribe_path(smtp.to(office.email)[0])
+    asked = client.get(path).get_data(as_text=True)
+    assert "Stop all emails about “New service requests”" in asked
+    client.post(path)
+    again = client.get(path).get_data(as_text=True)  # the link opened again: it is done
+    assert "You will get no more of these emails" in again
+    assert "Emails about “New service requests” are off" in again
     choice = db.session.get(NotificationChoice, (office.id, "new_request"))
     assert choice is not None and choice.email is False
     request_service(client, plotter, email="")
