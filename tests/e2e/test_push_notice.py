@@ -74,8 +74,11 @@ def test_a_message_on_the_job_shows_on_the_techs_phone(browser, live_server, end
                 "data": json.dumps(payload),
             },
         )
-        page.wait_for_function(f"async () => ({NOTICES})().then((all) => all.length > 0)")
-        [notice] = page.evaluate(NOTICES)
+        # The worker shows it when it has handled the push: evaluate awaits each look.
+        while not (shown := page.evaluate(NOTICES)):
+            assert time.monotonic() < deadline + 20, "the notification is shown"
+            page.evaluate("() => new Promise((done) => requestAnimationFrame(done))")
+        [notice] = shown
         assert notice["title"] == f"Maria Chen on {site.job.number}"
         assert notice["body"] == "The customer moved it to 3 pm"
         assert notice["url"] == f"/jobs/{site.job.id}/messages"
