@@ -23,6 +23,9 @@ from fieldapp.config import (
     from_environment,
     normalise_database_url,
 )
+from fieldapp.contracts import api as contracts_api  # noqa: F401
+from fieldapp.contracts import events as contract_events  # noqa: F401  (response times, PM resets)
+from fieldapp.contracts.views import bp as contracts_bp
 from fieldapp.customers.views import bp as customers_bp
 from fieldapp.database import configure_sqlite
 from fieldapp.equipment import api as equipment_api  # noqa: F401
@@ -78,6 +81,7 @@ BLUEPRINTS = (
     visits_bp,
     photos_bp,
     customers_bp,
+    contracts_bp,
     public_bp,
     inventory_bp,
     inventory_files_bp,

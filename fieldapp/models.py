@@ -2,6 +2,7 @@
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import LoginAttempt, User, UserSession
+from fieldapp.contracts.models import Contract, PmPlan
 from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.inventory.models import (
@@ -31,6 +32,7 @@ from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 __all__ = [
     "ActivityEvent",
     "Contact",
+    "Contract",
     "Customer",
     "Site",
     "Equipment",
@@ -44,6 +46,7 @@ __all__ = [
     "MeterReading",
     "Part",
     "PartCompatibility",
+    "PmPlan",
     "Photo",
     "PushSubscription",
     "QrLabel",

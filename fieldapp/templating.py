@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import short_code
 from fieldapp.equipment.services import installed_window
 from fieldapp.jobs.services import (
@@ -54,6 +55,7 @@ OFFICE_NAV = (
     NavItem("public.inbox", "Requests", "inbox"),
     NavItem("customers.index", "Customers", "customers"),
     NavItem("equipment.index", "Plotters", "plotter"),
+    NavItem("contracts.index", "Contracts", "history"),
     NavItem("inventory.parts", "Parts", "parts"),
     NavItem("sops.index", "SOPs", "book"),
     NavItem("training.matrix", "Training", "check"),
@@ -168,12 +170,25 @@ def humanise(value: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def hours_minutes(seconds: float) -> str:
+    """A span as people say it: "45 min", "3 h 20 min", "2 days 4 h"."""
+    minutes = max(int(seconds // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
 def register(app: Flask) -> None:
     # Built once: url_for per icon would cost more than the rest of a timeline entry. (A
     # development server's edits change the version; static_files serves any version there.)
     app.jinja_env.globals["sprite_url"] = f"{shell_build(app).static_path}/icons/sprite.svg"
     app.jinja_env.globals["unread_count"] = unread_count
     app.jinja_env.globals["limit"] = limit
+    app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["text_max"] = TEXT_MAX
     app.jinja_env.globals["schedule_window"] = schedule_window
     app.jinja_env.globals["on_the_way_today"] = on_the_way_today
@@ -194,6 +209,7 @@ def register(app: Flask) -> None:
         count_of=count_of,
         file_size=file_size,
         short_code=short_code,
+        hours_minutes=hours_minutes,
     )
 
     @app.context_processor

@@ -52,6 +52,7 @@ LAYERS = [
     "public",  # a requester's status page shows the visit's report
     "messages",
     "sync",
+    "contracts",  # PM plans make jobs; a contract's response time and coverage reach its jobs
     "notify",  # tells people of events: listens on the activity feed, attaches reports
     "office",
 ]

@@ -236,6 +236,8 @@ def test_every_json_endpoint_refuses_what_is_too_long(client, auth, subjects):  
         "request_id": subjects["restock"],
         "sku": subjects["sku"],
         "photo_id": "6f1c2d3e-0000-4000-8000-000000000002",
+        "contract_id": subjects["contract"],
+        "plan_id": subjects["plan"],
     }
     writes = [
         (method, path, operation["requestBody"]["content"]["application/json"]["schema"])

@@ -48,18 +48,30 @@ class PlotterModel:
     released: int
     # Typical square feet printed per working day: (low, high) for a light and a heavy user.
     usage: tuple[int, int]
+    # What its usage meter counts (Equipment.meter_unit): HP's usage report gives the printed
+    # area [F]. That the office-size Canon and Epson read a print count is a guess (?); their
+    # daily usage then reads as sheets a day, which is in the same range.
+    meter_unit: str = "sq_ft"
+    # A year's contract per plotter, labour only, in dollars: an estimate (?).
+    contract_dollars: int = 1_500
 
 
 MODELS: dict[str, PlotterModel] = {
-    "T650": PlotterModel("HP", "DesignJet T650", 2019, (15, 60)),
-    "T830": PlotterModel("HP", "DesignJet T830", 2015, (20, 90)),
-    "T1700": PlotterModel("HP", "DesignJet T1700", 2019, (60, 300)),
-    "Z9+": PlotterModel("HP", "DesignJet Z9+", 2018, (40, 200)),
-    "T2600": PlotterModel("HP", "DesignJet T2600", 2019, (120, 500)),
-    "TM-300": PlotterModel("Canon", "imagePROGRAF TM-300", 2019, (20, 120)),
-    "TX-3100": PlotterModel("Canon", "imagePROGRAF TX-3100", 2018, (60, 250)),
-    "T5170": PlotterModel("Epson", "SureColor T5170", 2019, (20, 120)),
-    "P8570": PlotterModel("Epson", "SureColor P8570", 2021, (30, 150)),
+    "T650": PlotterModel("HP", "DesignJet T650", 2019, (15, 60), contract_dollars=1_200),
+    "T830": PlotterModel("HP", "DesignJet T830", 2015, (20, 90), contract_dollars=1_400),
+    "T1700": PlotterModel("HP", "DesignJet T1700", 2019, (60, 300), contract_dollars=2_200),
+    "Z9+": PlotterModel("HP", "DesignJet Z9+", 2018, (40, 200), contract_dollars=2_600),
+    "T2600": PlotterModel("HP", "DesignJet T2600", 2019, (120, 500), contract_dollars=3_200),
+    "TM-300": PlotterModel(
+        "Canon", "imagePROGRAF TM-300", 2019, (20, 120), "prints", contract_dollars=1_300
+    ),
+    "TX-3100": PlotterModel(
+        "Canon", "imagePROGRAF TX-3100", 2018, (60, 250), contract_dollars=2_500
+    ),
+    "T5170": PlotterModel(
+        "Epson", "SureColor T5170", 2019, (20, 120), "prints", contract_dollars=1_400
+    ),
+    "P8570": PlotterModel("Epson", "SureColor P8570", 2021, (30, 150), contract_dollars=2_800),
 }
 METER_UNIT = "sq ft"
 
@@ -477,6 +489,151 @@ CUSTOMERS: tuple[CustomerSeed, ...] = (
             P("T5170", "Drafting room, by the window"),
         ),
         staff=("Howard Brandt", "Lisa Gomez"),
+    ),
+)
+
+
+# -- service contracts and PM plans ------------------------------------------------------------
+
+# What a contract costs on top of labour only, per plotter (estimates (?)): parts roughly
+# double it, consumables as well about 2.6 times; a production machine costs a quarter more.
+# No plotter's share goes over $9,000 a year.
+PARTS_FACTOR, CONSUMABLES_FACTOR, HEAVY_FACTOR = 1.8, 2.6, 1.25
+MAX_DOLLARS_PER_PLOTTER = 9_000
+LEAD_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ContractSeed:
+    """A year's contract covering the customer's plotters in service, and a PM plan on each.
+
+    every_meter counts square feet and applies only to the production (heavy) plotters that
+    meter square feet; the others are planned by the calendar (every_months, else the
+    customer's pm_months). No interval at all: the contract has no PM plans."""
+
+    customer: str  # the customer's name as in CUSTOMERS
+    ends_in_days: int  # from today to the term's last day (negative: it has ended)
+    response_hours: int | None
+    parts: bool = False
+    consumables: bool = False
+    every_months: int | None = None
+    every_meter: int | None = None
+    state: str = "active"  # "active", "expired" (ended, not renewed) or "draft"
+    notes: str = ""
+    # The term before this one, expired and renewed as this one (same cover and price).
+    renewed: bool = False
+    # A draft renewal for the next term is already written (the quote is out).
+    renewal_drafted: bool = False
+    no_plans: bool = False
+
+
+C = ContractSeed
+
+CONTRACTS: tuple[ContractSeed, ...] = (
+    C(
+        "Lakeshore Reprographics",
+        200,
+        4,
+        parts=True,
+        every_months=4,
+        every_meter=25_000,
+        notes="Production shop: three PMs a year, or sooner on the T2600s by the meter.",
+    ),
+    C("Halvorsen Kline Architects", 25, 24, every_months=6, renewal_drafted=True),
+    C("Brightwater Structural Engineers", 150, 24, parts=True, every_months=6),
+    C(
+        "Prairie Line Civil Engineering",
+        48,
+        24,
+        every_months=6,
+        every_meter=100_000,
+        notes="Renewal quote to Tom Brandt; they want the T1700 on parts cover too.",
+    ),
+    C("Marchetti Lowe Landscape Architects", 300, 8, parts=True, every_months=6),
+    C("Westfield MEP Consultants", 90, 48, every_months=6),
+    C(
+        "BluePrint Express Schaumburg",
+        120,
+        4,
+        parts=True,
+        every_meter=50_000,
+        notes="PM on the production machines every 50,000 sq ft; the self-serve T650 every "
+        "4 months.",
+    ),
+    C("Riverwalk Print & Copy", 12, 24, every_months=6, renewal_drafted=True),
+    C(
+        "Northbrook State University",
+        220,
+        8,
+        parts=True,
+        every_months=6,
+        every_meter=100_000,
+        notes="Invoice against the annual facilities PO; PMs in term breaks where possible.",
+    ),
+    C(
+        "Signal Hill Signs & Graphics",
+        270,
+        8,
+        parts=True,
+        every_months=3,
+        renewed=True,
+        notes="Dusty shop (router next door): PM every 3 months from this term, was 6.",
+    ),
+    C("Fox Valley Wraps & Signs", 180, 48, every_months=6),
+    C(
+        "Fox River County GIS Office",
+        55,
+        24,
+        parts=True,
+        every_months=6,
+        every_meter=50_000,
+        notes="County fiscal year: renewal needs a new PO before the term ends.",
+    ),
+    C("Ironbridge Construction Group", 330, 48, every_months=6),
+    C(
+        "Harborview Medical Center - Facilities Engineering",
+        140,
+        4,
+        parts=True,
+        every_months=6,
+    ),
+    C(
+        "Meridian Fine Art Printing",
+        240,
+        8,
+        parts=True,
+        consumables=True,
+        every_months=4,
+        notes="Ink and maintenance boxes included: they print gallery work every day.",
+    ),
+    C("Village of Cedar Ridge Public Works - Engineering", 35, 48, every_months=6),
+    C(
+        "Tollway Engineering Associates",
+        160,
+        24,
+        parts=True,
+        every_months=6,
+        every_meter=50_000,
+    ),
+    C("Lakefront Museum of Natural History - Exhibits", 280, 24, parts=True, every_months=6),
+    C("Pinnacle Surveying & Mapping", 100, 48, every_months=6),
+    # Time-and-materials customers (pm_months=0, no PM visits in the history): one signed
+    # seven months ago and its first PM was never booked (the planner finds it overdue), one
+    # had breakdown cover only and let it lapse.
+    C(
+        "Big Shoulders Sign Co.",
+        155,
+        24,
+        every_months=6,
+        notes="New this year after two breakdowns in a month; the first PM is due.",
+    ),
+    C(
+        "Keller Dunn Builders",
+        -40,
+        48,
+        state="expired",
+        no_plans=True,
+        notes="Breakdown cover only. Did not renew: back to time and materials.",
     ),
 )
 

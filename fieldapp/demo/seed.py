@@ -13,6 +13,10 @@ import sqlalchemy as sa
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import User
+from fieldapp.contracts.models import Contract, PmPlan
+from fieldapp.contracts.planner import PlanRun, meter_readings_of, refresh_due, run_planner
+from fieldapp.contracts.projection import Reading, add_months
+from fieldapp.contracts.services import describe
 from fieldapp.customers.models import Contact, Customer, Site
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.equipment.tokens import ALPHABET, TOKEN_LENGTH
@@ -85,6 +89,18 @@ class Tech:
 
 
 @dataclass(eq=False)
+class Term:
+    """One contract of the demo: its seed, its row and the plotters it covers."""
+
+    seed: data.ContractSeed
+    row: Contract
+    plotters: list[Plotter]
+    every_months: int | None  # the term's own calendar interval (None: the seed's rules)
+    author: User
+    renews: Term | None = None
+
+
+@dataclass(eq=False)
 class PlannedVisit:
     id: uuid.UUID
     plotter: Plotter
@@ -144,6 +160,9 @@ class _DemoBusiness:
         self.steps: dict[int, list[SopStep]] = {}  # by version id, in order
         self.versions: dict[str, list[SopVersion]] = defaultdict(list)  # by slug, oldest first
         self.today_jobs: list[Job] = []
+        self.terms: list[Term] = []
+        self.plans: list[PmPlan] = []
+        self.planner: PlanRun | None = None
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -151,14 +170,18 @@ class _DemoBusiness:
         self.add_users()
         self.add_sops()
         self.add_customers_and_plotters()
+        self.add_contracts()
         self.add_parts_and_locations()
         self.plan_recent_visits()
         self.plan_preventive_visits()
         self.plan_repairs()
         self.add_today_jobs()
+        self.link_jobs_to_contracts()
         self.write_jobs()
         self.assign_meter_readings()
         self.write_visits()
+        self.add_pm_plans()
+        self.plan_pm_jobs()
         movements = self.write_stock_ledger()
         self.write_requests_and_threads()
         self.write_dispatch_history()
@@ -172,6 +195,9 @@ class _DemoBusiness:
             "jobs": len(self.jobs),
             "open jobs": sum(1 for job in self.jobs if job.is_open),
             "visits": len(self.visits),
+            "contracts": len(self.terms),
+            "PM plans": len(self.plans),
+            "PM jobs planned": len(self.planner.made) if self.planner else 0,
             "stock movements": movements,
             "activity events": len(self.events),
         }
@@ -328,6 +354,7 @@ class _DemoBusiness:
                     status="retired" if retired_on else "active",
                     qr_token=token,
                     notes=notes,
+                    meter_unit=model.meter_unit,
                     created_at=self.local(installed_on, "09:00"),
                 )
                 printed = max(labels_start, installed_on)
@@ -398,6 +425,241 @@ class _DemoBusiness:
             joined = _months_before(self.today, data.JOINED_MONTHS_AGO[email])
             self.techs.append(Tech(user, van, max(joined, self.history_start), makes))
         db.session.flush()
+
+    # -- contracts and PM plans -----------------------------------------------------------
+
+    def add_contracts(self) -> None:
+        """Most customers' contracts of a year, built as the contract pages would leave them:
+        one renewed from the term before it, two with their renewal drafted, one lapsed; each
+        with the events of its drafting, activation and expiry. Covers the plotters in
+        service; the plans come once the visits (and their meter readings) are written."""
+        for seed in data.CONTRACTS:
+            plotters = [
+                plotter
+                for plotter in self.plotters
+                if plotter.customer_seed.name == seed.customer and plotter.retired_on is None
+            ]
+            ends = self.today + timedelta(days=seed.ends_in_days)
+            starts = _year_before(ends)
+            before = None
+            if seed.renewed:
+                # The previous term: the customer's old PM interval, expired and renewed.
+                previous_ends = starts - timedelta(days=1)
+                before = self.term(
+                    seed,
+                    plotters,
+                    _year_before(previous_ends),
+                    previous_ends,
+                    "expired",
+                    plotters[0].customer_seed.pm_months or 6,
+                )
+            term = self.term(seed, plotters, starts, ends, seed.state, seed.every_months, before)
+            if seed.renewal_drafted:
+                after = ends + timedelta(days=1)
+                self.term(
+                    seed, plotters, after, after + (ends - starts), "draft", seed.every_months, term
+                )
+        self.number_contracts()
+        db.session.add_all(term.row for term in self.terms)
+        db.session.flush()
+        for term in self.terms:
+            self.contract_events(term)
+
+    def term(
+        self,
+        seed: data.ContractSeed,
+        plotters: list[Plotter],
+        starts: date,
+        ends: date,
+        state: str,
+        every_months: int | None,
+        renews: Term | None = None,
+    ) -> Term:
+        # A renewal is drafted a few weeks before the term it follows ends (or, when that is
+        # still ahead, in the last few days); a first contract a fortnight before it starts.
+        if renews is not None:
+            drafted_on = min(renews.row.ends_on - timedelta(days=30), self.today)
+            drafted_on = min(drafted_on, _business_day_before(self.today, 4))
+        else:
+            drafted_on = starts - timedelta(days=14)
+        drafted = self.local(drafted_on, "10:00")
+        author = self.office_person_on(drafted)
+        row = Contract(
+            customer=plotters[0].customer,
+            starts_on=starts,
+            ends_on=ends,
+            price_cents_per_year=_contract_price_cents(seed, plotters),
+            covers_labour=True,
+            covers_parts=seed.parts,
+            covers_consumables=seed.consumables,
+            response_hours=seed.response_hours,
+            notes=seed.notes if state != "expired" or not seed.renewed else "",
+            state=state,
+            renewal_of=renews.row if renews else None,
+            created_by_id=author.id,
+            created_at=drafted,
+            updated_at=drafted,
+            plotters=[plotter.row for plotter in plotters],
+        )
+        term = Term(seed, row, plotters, every_months, author, renews)
+        self.terms.append(term)
+        return term
+
+    def number_contracts(self) -> None:
+        """SC-<year the term starts>-NNN, in the order the terms start."""
+        serials: dict[int, int] = defaultdict(int)
+        for term in sorted(self.terms, key=lambda one: (one.row.starts_on, one.seed.customer)):
+            year = term.row.starts_on.year
+            serials[year] += 1
+            term.row.number = f"SC-{year}-{serials[year]:03d}"
+
+    def contract_events(self, term: Term) -> None:
+        """What the contract services would have recorded, at the time they did."""
+        row = term.row
+        name = row.customer.name
+        actor = term.author
+        if term.renews is not None:
+            summary = f"Contract {term.renews.row.number} renewed as {row.number} (draft)"
+        else:
+            summary = f"Contract {row.number} drafted for {name}"
+        self.event(row.created_at, actor, "contract.saved", "contract", row.id, summary)
+        if row.state == "draft":
+            return
+        activated = self.local(min(row.starts_on, self.today), "08:00")
+        activated = max(activated, row.created_at + timedelta(hours=1))
+        self.event(
+            activated,
+            actor,
+            "contract.saved",
+            "contract",
+            row.id,
+            f"Contract {row.number} is active",
+        )
+        row.updated_at = activated
+        if row.state == "expired":
+            # The planner's nightly run the day after the term ended.
+            expired = self.local(row.ends_on + timedelta(days=1), "02:00")
+            summary = f"Contract {row.number} expired on {row.ends_on}"
+            self.event(expired, None, "contract.saved", "contract", row.id, summary)
+            row.updated_at = expired
+
+    def office_person_on(self, at: datetime) -> User:
+        """Who wrote a contract then: the owner while he still did most things himself (no
+        random draw, so the rest of the demo stays as it was)."""
+        return self.users[data.FRANK if self.owner_share(at) > 0.5 else data.MARIA]
+
+    def link_jobs_to_contracts(self) -> None:
+        """A job on a plotter under contract names it, and a repair gets the response time
+        it promised, met (or not) by its first visit, as the contracts' listener does."""
+        covering: dict[int, list[Contract]] = defaultdict(list)
+        for term in self.terms:
+            if term.row.state != "draft":
+                for plotter in term.plotters:
+                    covering[id(plotter.row)].append(term.row)
+        first_visit: dict[int, datetime] = {}
+        for visit in self.visits:
+            key = id(visit.job)
+            first_visit[key] = min(first_visit.get(key, visit.start), visit.start)
+        for job in self.jobs:
+            day = job.created_at.astimezone(self.tz).date()
+            found = [
+                contract
+                for contract in covering.get(id(job.equipment), [])
+                if contract.starts_on <= day <= contract.ends_on
+            ]
+            if not found:
+                continue
+            contract = max(found, key=lambda one: one.starts_on)
+            job.contract_id = contract.id
+            if job.kind != "preventive" and contract.response_hours:
+                job.respond_by = job.created_at + timedelta(hours=contract.response_hours)
+                job.responded_at = first_visit.get(id(job))
+
+    def add_pm_plans(self) -> None:
+        """A PM plan per covered plotter, following the PM SOP, counting from the plotter's
+        last PM in the history (its day and meter reading), or from the term's start when it
+        has had none; due dates worked out from the readings as the planner does."""
+        sop_id = self.versions[SOP_OF["preventive"]][0].sop_id
+        pms: dict[Plotter, list[PlannedVisit]] = defaultdict(list)
+        for visit in sorted(self.visits, key=lambda one: one.start):
+            if visit.outcome == "pm_done":
+                pms[visit.plotter].append(visit)
+        readings = meter_readings_of([plotter.row.id for plotter in self.plotters])
+        events = []
+        for term in self.terms:
+            if term.seed.no_plans:
+                continue
+            made = []
+            for plotter in term.plotters:
+                every_meter, every_months = self.intervals(term, plotter)
+                series = readings.get(plotter.row.id, [])
+                done = [
+                    visit
+                    for visit in pms[plotter]
+                    if visit.start.astimezone(self.tz).date() <= min(term.row.ends_on, self.today)
+                ]
+                last = done[-1] if done else None
+                plan = PmPlan(
+                    equipment=plotter.row,
+                    contract=term.row,
+                    every_months=every_months,
+                    every_meter=every_meter,
+                    sop_id=sop_id,
+                    lead_days=data.LEAD_DAYS,
+                    assign_usual_tech=True,
+                    active=True,
+                    starts_on=term.row.starts_on,
+                    created_by_id=term.author.id,
+                    created_at=term.row.created_at + timedelta(minutes=20),
+                )
+                if last is not None:
+                    plan.last_done_on = last.start.astimezone(self.tz).date()
+                    plan.last_done_visit_id = last.id
+                    plan.base_meter = _reading_on(last, plan.last_done_on, series)
+                elif every_meter is not None:
+                    plan.base_meter = _reading_on(None, term.row.starts_on, series)
+                refresh_due(plan, series)
+                made.append(plan)
+            self.plans.extend(made)
+            if made:
+                events.append((term, made))
+        db.session.add_all(self.plans)
+        db.session.flush()
+        for term, made in events:
+            count = len(made)
+            where = f"contract {term.row.number}"
+            self.event(
+                term.row.created_at + timedelta(minutes=20),
+                term.author,
+                "pm.planned",
+                "contract",
+                term.row.id,
+                f"PM plan {describe(made[0])} for {count} plotter{'s' if count != 1 else ''} "
+                f"({where})",
+            )
+
+    def intervals(self, term: Term, plotter: Plotter) -> tuple[int | None, int | None]:
+        """(every_meter, every_months) of the plotter's plan on the term: by the meter only
+        on the production plotters that count square feet; by the calendar otherwise."""
+        seed = term.seed
+        meter = (
+            seed.every_meter
+            if seed.every_meter
+            and term.every_months == seed.every_months
+            and plotter.seed.heavy
+            and plotter.model.meter_unit == "sq_ft"
+            else None
+        )
+        months = term.every_months
+        if months is None and meter is None:
+            months = plotter.customer_seed.pm_months or 6
+        return meter, months
+
+    def plan_pm_jobs(self) -> None:
+        """The planner's run for today, as the worker makes it every morning: the PM jobs of
+        the plans due within their lead time."""
+        db.session.flush()
+        self.planner = run_planner(self.today)
 
     # -- planning -------------------------------------------------------------------------
 
@@ -1556,6 +1818,40 @@ class _Ledger:
                     f"Restock order from {supplier}",
                     actor,
                 )
+
+
+def _year_before(ends: date) -> date:
+    """The first day of a year's term that ends on `ends`."""
+    return add_months(ends + timedelta(days=1), -12)
+
+
+def _contract_price_cents(seed: data.ContractSeed, plotters: list[Plotter]) -> int:
+    """The price a year: each plotter's share by its model, cover and workload, rounded to
+    $10 and at most $9,000."""
+    factor = (
+        data.CONSUMABLES_FACTOR if seed.consumables else data.PARTS_FACTOR if seed.parts else 1.0
+    )
+    total = 0
+    for plotter in plotters:
+        dollars = plotter.model.contract_dollars * factor
+        if plotter.seed.heavy:
+            dollars *= data.HEAVY_FACTOR
+        total += min(round(dollars, -1), data.MAX_DOLLARS_PER_PLOTTER)
+    return int(total) * 100
+
+
+def _reading_on(visit: PlannedVisit | None, day: date, series: list[Reading]) -> int | None:
+    """The meter at a PM (the visit's own reading, else the latest on or before its day); on
+    a plan with no PM yet, the latest before its start or the first after."""
+    if visit is not None and visit.meter is not None:
+        return visit.meter
+    before = [reading for reading in series if reading.on <= day]
+    if before:
+        return before[-1].value
+    if visit is None:
+        after = [reading for reading in series if reading.on >= day]
+        return after[0].value if after else None
+    return None
 
 
 def _warehouse_minimum(reorder_point: int) -> int:

@@ -452,6 +452,7 @@ def _update_plotter(plotter, customer, site, cells, installed_on, changes, actor
             location_note=plotter.location_note,
             installed_on=installed_on or plotter.installed_on,
             notes=plotter.notes,
+            meter_unit=plotter.meter_unit,
             actor_id=actor_id,
         ),
     )

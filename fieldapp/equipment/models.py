@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 EQUIPMENT_STATUSES = ("active", "retired")
 LABEL_STATUSES = ("unclaimed", "active", "revoked")
 SHORT_CODE_PREFIX = "PM"
+# What a plotter's usage meter counts (None: it has none we read).
+METER_UNITS = {"sq_ft": "sq ft", "prints": "prints"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Equipment(db.Model):
         sa.UniqueConstraint("make", "serial_number", name="uq_equipment_make_serial"),
         sa.Index("ix_equipment_serial_number", "serial_number"),
         sa.Index("ix_equipment_customer_id_status", "customer_id", "status"),
+        sa.CheckConstraint(
+            "meter_unit IS NULL OR meter_unit IN ('sq_ft', 'prints')", name="meter_unit_valid"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +62,7 @@ class Equipment(db.Model):
     # The token of the label currently on the plotter; history of labels lives in qr_labels.
     qr_token: Mapped[str] = mapped_column(sa.String(16), unique=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    meter_unit: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Loaded with the plotter; "unnested" keeps the inner join from wrapping the outer joins
@@ -67,6 +73,10 @@ class Equipment(db.Model):
     @property
     def short_code(self) -> str:
         return short_code(self.qr_token)
+
+    @property
+    def meter_unit_label(self) -> str:
+        return METER_UNITS.get(self.meter_unit or "", "")
 
     @property
     def display_name(self) -> str:

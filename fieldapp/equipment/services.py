@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fieldapp.activity.services import record_event
 from fieldapp.customers.models import Customer, Site
 from fieldapp.dbtypes import utcnow
-from fieldapp.equipment.models import Equipment, QrLabel
+from fieldapp.equipment.models import METER_UNITS, Equipment, QrLabel
 from fieldapp.equipment.tokens import new_token, normalise_code
 from fieldapp.errors import Conflict, Invalid, NotFound
 from fieldapp.extensions import db
@@ -131,6 +131,11 @@ def _checked_site(site_id: int | None, customer: Customer) -> int | None:
     return site.id
 
 
+def _check_meter_unit(meter_unit: str | None) -> None:
+    if meter_unit is not None and meter_unit not in METER_UNITS:
+        raise Invalid.field("meter_unit", "Choose what the meter counts: square feet or prints.")
+
+
 def create_equipment(
     *,
     customer_id: int | None,
@@ -143,9 +148,11 @@ def create_equipment(
     notes: str = "",
     actor_id: int | None,
     token: str | None = None,
+    meter_unit: str | None = None,
 ) -> Equipment:
     """Register a plotter with a new label (or the given label token)."""
     _check_installed_on(installed_on)
+    _check_meter_unit(meter_unit)
     customer = _checked_owner(customer_id, make, model, serial_number)
     site_id = _checked_site(site_id, customer)
     _check_serial_free(make, serial_number)
@@ -160,6 +167,7 @@ def create_equipment(
         installed_on=installed_on,
         notes=notes.strip(),
         qr_token=token,
+        meter_unit=meter_unit,
     )
     db.session.add(equipment)
     db.session.flush()
@@ -189,8 +197,10 @@ def update_equipment(
     installed_on: date | None,
     notes: str,
     actor_id: int,
+    meter_unit: str | None = None,
 ) -> Equipment:
     _check_installed_on(installed_on)
+    _check_meter_unit(meter_unit)
     customer = _checked_owner(customer_id, make, model, serial_number)
     equipment.site_id = _checked_site(site_id, customer)
     _check_serial_free(make, serial_number, except_id=equipment.id)
@@ -201,6 +211,7 @@ def update_equipment(
     equipment.location_note = location_note.strip()
     equipment.installed_on = installed_on
     equipment.notes = notes.strip()
+    equipment.meter_unit = meter_unit
     record_event(
         "equipment.updated",
         "equipment",

@@ -8,8 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
+from fieldapp.contracts.queries import coverage_of
+from fieldapp.contracts.services import describe
 from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import customer_choices, site_choices
+from fieldapp.dbtypes import utcnow
 from fieldapp.equipment import services
 from fieldapp.equipment.exports import plotter_rows
 from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
@@ -19,7 +22,7 @@ from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
 from fieldapp.jobs.queries import job_numbered, jobs_of_plotter, open_jobs_for
-from fieldapp.localtime import parse_day
+from fieldapp.localtime import company_zone, local_today, parse_day
 from fieldapp.public.views import public_plotter_page
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits import history
@@ -86,6 +89,7 @@ def plotter_page(found: Scan):
         return render_template("equipment/_timeline.html", page=page, equipment=equipment)
     latest = page.entries[0] if page.entries and not before else None
     job_history, jobs_total = jobs_of_plotter(equipment.id) if current_user.is_office else ([], 0)
+    cover_day = local_today(company_zone(), utcnow())
     return render_template(
         "equipment/plotter.html",
         equipment=equipment,
@@ -100,6 +104,9 @@ def plotter_page(found: Scan):
         job_history=job_history,
         jobs_total=jobs_total,
         procedure_kinds=procedure_kinds(),
+        cover=coverage_of(equipment.id, cover_day),
+        cover_day=cover_day,
+        describe_plan=describe,
         old_label=found.token != equipment.qr_token,
         my_visit=next(
             (v for v in visits_in_progress(current_user.id) if v.equipment_id == equipment.id),
@@ -121,6 +128,7 @@ def _equipment_fields(form) -> dict:
             form.get("installed_on"), "installed_on", earliest=date.min, latest=date.max
         ),
         "notes": form.get("notes", ""),
+        "meter_unit": form.get("meter_unit") or None,
     }
 
 

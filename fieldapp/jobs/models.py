@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from fieldapp.auth.models import User
     from fieldapp.customers.models import Customer
     from fieldapp.equipment.models import Equipment
+    from fieldapp.sops.models import Sop
 
 JOB_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts", "done", "cancelled")
 OPEN_STATUSES = ("new", "scheduled", "in_progress", "waiting_parts")
+OPEN_LIST = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
 JOB_PRIORITIES = ("low", "normal", "high", "urgent")
 JOB_SOURCES = ("phone", "email", "qr_request", "preventive", "walk_in", "follow_up")
 JOB_KINDS = ("repair", "preventive", "install", "inspection")
@@ -64,6 +66,15 @@ class Job(db.Model):
             f"arrival_window_minutes BETWEEN {WINDOW_MINUTES[0]} AND {WINDOW_MINUTES[1]}",
             name="arrival_window_in_range",
         ),
+        # A PM plan makes one job per due date, and never a second while one is open.
+        sa.UniqueConstraint("pm_plan_id", "pm_due_on", name="uq_jobs_pm_plan_id_pm_due_on"),
+        sa.Index(
+            "uq_jobs_one_open_per_pm_plan",
+            "pm_plan_id",
+            unique=True,
+            sqlite_where=sa.text(f"status IN ({OPEN_LIST})"),
+            postgresql_where=sa.text(f"status IN ({OPEN_LIST})"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,11 +101,21 @@ class Job(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the tech tapped "On my way" for the planned visit (cleared when it is moved).
     on_the_way_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # On a plotter under a contract that promises a response time: the contract, when a tech
+    # must be on site by, and when the first one was.
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made by a PM plan: which, for which due date, and the procedure to follow.
+    pm_plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pm_plans.id"))
+    pm_due_on: Mapped[date | None]
+    sop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sops.id"))
 
     customer: Mapped[Customer] = relationship()
     equipment: Mapped[Equipment | None] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    sop: Mapped[Sop | None] = relationship()
 
     @property
     def number(self) -> str:
@@ -103,6 +124,11 @@ class Job(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaiting_response(self) -> bool:
+        """A response time is promised and no tech has been on site yet."""
+        return self.respond_by is not None and self.responded_at is None and self.is_open
 
     @property
     def stranded(self) -> bool:

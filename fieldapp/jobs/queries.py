@@ -184,10 +184,16 @@ def _board_conditions(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> l
 def board(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> Board:
     """Jobs by status (each column capped), with the column totals and the techs to filter by."""
     conditions = _board_conditions(filters, now, zone)
-    # Urgent first, then by when it is due; done jobs most recently closed first.
+    # A job a contract promised a response on goes first, soonest deadline first (until a
+    # tech is on site); then urgent first, by when it is due; done ones most recently closed.
+    awaiting = sa.and_(
+        Job.status != "done", Job.respond_by.is_not(None), Job.responded_at.is_(None)
+    )
     rank = sa.func.row_number().over(
         partition_by=Job.status,
         order_by=(
+            sa.case((awaiting, 0), else_=1),
+            sa.case((awaiting, Job.respond_by), else_=None),
             sa.case((Job.status == "done", 0), else_=PRIORITY_RANK),
             Job.closed_at.desc(),
             Job.scheduled_for.is_(None),

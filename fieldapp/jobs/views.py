@@ -18,6 +18,7 @@ from flask_login import current_user
 from fieldapp.activity.queries import latest_event_id
 from fieldapp.auth.access import OFFICE, TECH, allow
 from fieldapp.auth.queries import active_techs, every_tech
+from fieldapp.contracts.queries import coverage_of
 from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import find_customer
 from fieldapp.dbtypes import utcnow
@@ -27,7 +28,7 @@ from fieldapp.extensions import db
 from fieldapp.jobs import exports, queries, services
 from fieldapp.jobs.forms import assignment_fields, chosen_target, list_filters, new_job_fields
 from fieldapp.jobs.models import JOB_KINDS, JOB_PRIORITIES, JOB_STATUSES, Job
-from fieldapp.localtime import company_zone, parse_day
+from fieldapp.localtime import company_zone, local_today, parse_day
 from fieldapp.messages.queries import job_thread, unread_by_job
 from fieldapp.security import local_url
 from fieldapp.unit_of_work import unit_of_work
@@ -160,9 +161,12 @@ def _job(job_id: int) -> Job:
 def detail(job_id: int):
     """The job: what, where, who and when; its visits; and its thread with the office."""
     job = _job(job_id)
+    today = local_today(company_zone(), utcnow())
     return render_template(
         "jobs/detail.html",
         job=job,
+        cover=coverage_of(job.equipment_id, today) if job.equipment_id else None,
+        now=utcnow(),
         thread=job_thread(job),
         visits=job_visits(job.id),
         next_statuses=services.next_statuses(job),

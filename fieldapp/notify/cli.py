@@ -1,5 +1,5 @@
 """flask mail send-queued [--loop]: the worker that sends the queued mail and push
-notifications, run beside the web server."""
+notifications, run beside the web server; looping, it also runs the PM planner once a day."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from fieldapp.contracts.cli import plan_today, report
+from fieldapp.dbtypes import utcnow
+from fieldapp.localtime import company_zone, local_today
 from fieldapp.notify.push import Pushed, send_queued_pushes
 from fieldapp.notify.sender import Sent, send_queued
 from fieldapp.unit_of_work import roll_back
@@ -30,12 +33,16 @@ mail_cli = AppGroup("mail", help="The outbox of email and push notifications.")
 def send_queued_command(loop: bool, interval: int) -> None:
     """Send the queued mail that is due (or write it to the log when no SMTP host is set),
     and the queued push notifications. A message the mail server refuses for now is tried
-    again later, with a growing wait."""
+    again later, with a growing wait. With --loop it also makes the PM jobs that fall due,
+    once a day (as `flask pm plan` does)."""
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("No SMTP host is set (FIELDAPP_SMTP_HOST): mail is written to the log.")
         _log_mail_to_stderr()
+    planned_on = None
     while True:
         try:
+            if loop:
+                planned_on = _plan_once_a_day(planned_on)
             mail, pushes = send_queued(), send_queued_pushes()
         except Exception:
             if not loop:
@@ -52,6 +59,14 @@ def send_queued_command(loop: bool, interval: int) -> None:
             return
         if not busy:
             time.sleep(interval)
+
+
+def _plan_once_a_day(planned_on):
+    """Run the PM planner when the company's day has turned since the last run."""
+    today = local_today(company_zone(), utcnow())
+    if planned_on != today:
+        click.echo(report(plan_today(today)))
+    return today
 
 
 def _log_mail_to_stderr() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.activity.queries import FEED_SIZE, latest_events
 from fieldapp.auth.models import User
+from fieldapp.contracts.queries import overdue_pm_count
 from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
@@ -75,6 +76,7 @@ class Dashboard:
     failed_steps: list[FailedStep]
     events: list[ActivityEvent]
     latest_event_id: int
+    overdue_pms: int = 0
 
 
 def dashboard(now: datetime, zone: ZoneInfo) -> Dashboard:
@@ -101,6 +103,7 @@ def dashboard(now: datetime, zone: ZoneInfo) -> Dashboard:
         failed_steps=failed_steps_between(start, end),
         events=events,
         latest_event_id=events[0].id if events else 0,
+        overdue_pms=overdue_pm_count(today),
     )
 
 

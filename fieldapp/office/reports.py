@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import User
+from fieldapp.contracts.earnings import contract_earnings, model_costs
 from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Invalid
@@ -31,6 +32,7 @@ from fieldapp.localtime import parse_day, start_of
 from fieldapp.messages.models import Message
 from fieldapp.office.charts import Series, bar_chart, hbar_chart
 from fieldapp.public.models import ServiceRequest
+from fieldapp.settings.services import hourly_cost_cents
 from fieldapp.visits.models import Visit
 
 MAX_DAYS = 3 * 366
@@ -650,6 +652,166 @@ def owner_load(span: DateRange, zone: ZoneInfo) -> Report:
     )
 
 
+# -- 7. what each contract earns, 8. what each plotter model costs -------------------------
+
+CHARTED_ROWS = 12
+
+
+def contract_earnings_report(span: DateRange, zone: ZoneInfo) -> Report:
+    """Per contract: its price for its days in the range against the hours on site and the
+    parts used on its plotters; the margin. Least profitable first."""
+    hourly = hourly_cost_cents()
+    found = contract_earnings(span.start, span.end, zone, hourly)
+    found = [one for one in found if one.days]
+    found.sort(key=lambda one: (one.margin_cents, one.contract.number))
+    rows = [
+        [
+            one.contract.number,
+            one.contract.customer.name,
+            one.contract.state_label,
+            len(one.plotter_ids),
+            one.costs.visits,
+            round(one.costs.hours, 1),
+            one.revenue_cents,
+            one.costs.parts_cents,
+            one.labour_cents,
+            one.margin_cents,
+            one.margin_percent,
+        ]
+        for one in found
+    ]
+    revenue = sum(one.revenue_cents for one in found)
+    margin = sum(one.margin_cents for one in found)
+    costliest = sorted(found, key=lambda one: -one.cost_cents)[:CHARTED_ROWS]
+    chart = hbar_chart(
+        [f"{one.contract.number} {one.contract.customer.name}"[:34] for one in costliest],
+        [one.cost_cents for one in costliest],
+        title="What the costliest contracts cost",
+        description="Parts and hours on site in the range, per contract, costliest first.",
+        fmt=_dollars,
+    )
+    return Report(
+        slug="contract-earnings",
+        title="What each contract earns",
+        range=span,
+        columns=[
+            Column("Contract", "text"),
+            Column("Customer", "text"),
+            Column("State", "text"),
+            Column("Plotters"),
+            Column("Visits"),
+            Column("Hours on site", "hours"),
+            Column("Revenue", "money"),
+            Column("Parts", "money"),
+            Column("Labour", "money"),
+            Column("Margin", "money"),
+            Column("Margin rate", "percent"),
+        ],
+        rows=rows,
+        total=[
+            "All contracts",
+            "",
+            "",
+            sum(len(one.plotter_ids) for one in found),
+            sum(one.costs.visits for one in found),
+            round(sum(one.costs.hours for one in found), 1),
+            revenue,
+            sum(one.costs.parts_cents for one in found),
+            sum(one.labour_cents for one in found),
+            margin,
+            _pct(margin, revenue) if revenue else None,
+        ],
+        chart=chart,
+        headline=[
+            ("Revenue", _dollars(revenue)),
+            ("Margin", _dollars(margin)),
+            ("Losing money", f"{sum(1 for one in found if one.margin_cents < 0):,} contracts"),
+            ("Hourly cost", f"${hourly / 100:,.2f}"),
+        ],
+    )
+
+
+def model_costs_report(span: DateRange, zone: ZoneInfo) -> Report:
+    """Per plotter model: the hours and parts its visits took in the range, per plotter."""
+    hourly = hourly_cost_cents()
+    found = [row for row in model_costs(span.start, span.end, zone, hourly) if row.plotters]
+    rows = [
+        [
+            f"{row.make} {row.model}",
+            row.plotters,
+            row.costs.visits,
+            round(row.costs.hours, 1),
+            row.costs.parts_cents,
+            row.labour_cents,
+            row.cost_cents,
+            row.cost_per_plotter_cents,
+            row.revenue_cents,
+        ]
+        for row in found
+    ]
+    charted = found[:CHARTED_ROWS]
+    chart = hbar_chart(
+        [f"{row.make} {row.model}" for row in charted],
+        [row.cost_per_plotter_cents for row in charted],
+        title="Cost to keep running, per plotter",
+        description="Parts and hours on site in the range divided by the plotters in service.",
+        fmt=_dollars,
+    )
+    plotters = sum(row.plotters for row in found)
+    cost = sum(row.cost_cents for row in found)
+    return Report(
+        slug="model-costs",
+        title="What each plotter model costs to keep running",
+        range=span,
+        columns=[
+            Column("Model", "text"),
+            Column("Plotters in service"),
+            Column("Visits"),
+            Column("Hours on site", "hours"),
+            Column("Parts", "money"),
+            Column("Labour", "money"),
+            Column("Cost", "money"),
+            Column("Cost per plotter", "money"),
+            Column("Contract revenue", "money"),
+        ],
+        rows=rows,
+        total=[
+            "All models",
+            plotters,
+            sum(row.costs.visits for row in found),
+            round(sum(row.costs.hours for row in found), 1),
+            sum(row.costs.parts_cents for row in found),
+            sum(row.labour_cents for row in found),
+            cost,
+            round(cost / plotters) if plotters else 0,
+            sum(row.revenue_cents for row in found),
+        ],
+        chart=chart,
+        headline=[
+            ("Cost of keeping plotters running", _dollars(cost)),
+            ("Costliest per plotter", f"{found[0].make} {found[0].model}" if found else "—"),
+        ],
+    )
+
+
+def sort_rows(report: Report, column: int | None, descending: bool) -> Report:
+    """The table sorted by one column (empty cells last), as the page's headers ask."""
+    if column is None or not 0 <= column < len(report.columns):
+        return report
+    kind = report.columns[column].kind
+
+    def key(row):
+        value = row[column]
+        if value is None:
+            return (1, 0)
+        return (0, str(value).casefold() if kind == "text" else value)
+
+    present = [row for row in report.rows if row[column] is not None]
+    missing = [row for row in report.rows if row[column] is None]
+    report.rows = sorted(present, key=key, reverse=descending) + missing
+    return report
+
+
 REPORTS: dict[str, ReportKind] = {
     kind.slug: kind
     for kind in (
@@ -703,6 +865,25 @@ REPORTS: dict[str, ReportKind] = {
             "approvals of service requests (converted or dismissed), done by the owner (the "
             "admin) versus everyone else, week by week.",
             owner_load,
+        ),
+        ReportKind(
+            "contract-earnings",
+            "What each contract earns",
+            "Which contracts pay, and which cost more than they bring in?",
+            "For each contract in force on some day of the range: its price a year for those "
+            "days (price × days ÷ 365), against the parts used on its plotters' visits (at their "
+            "cost when used) and the hours on site (each visit from start to finish) at the "
+            "hourly cost in Settings. Visits count on the days of the contract's term.",
+            contract_earnings_report,
+        ),
+        ReportKind(
+            "model-costs",
+            "Cost per plotter model",
+            "Which plotter models cost the most to keep running?",
+            "Every finished visit in the range, by the model of its plotter: hours on site at "
+            "the hourly cost in Settings plus the parts used, per plotter in service; beside "
+            "it, the contract revenue of those plotters (a contract's share per plotter).",
+            model_costs_report,
         ),
     )
 }

@@ -82,15 +82,26 @@ def _range() -> tuple[reporting.DateRange, dict]:
         return reporting.default_range(_today()), exc.fields
 
 
+def _sort() -> tuple[int | None, bool]:
+    """?sort=<column number>&dir=desc: the table's order (the report's own when absent)."""
+    column = request.args.get("sort", "")
+    return (int(column) if column.isdigit() and len(column) < 3 else None), (
+        request.args.get("dir") == "desc"
+    )
+
+
 @bp.get(f"/reports/<{REPORT_SLUGS}:slug>")
 @allow(OFFICE)
 def report(slug: str):
     span, errors = _range()
+    sort, descending = _sort()
     return render_template(
         "office/report.html",
         kind=reporting.REPORTS[slug],
         kinds=reporting.REPORTS.values(),
-        report=reporting.build_report(slug, span, _zone()),
+        report=reporting.sort_rows(reporting.build_report(slug, span, _zone()), sort, descending),
+        sort=sort,
+        descending=descending,
         errors=errors,
         form=request.args,
         cell=reporting.cell_text,
@@ -102,7 +113,7 @@ def report(slug: str):
 def report_csv(slug: str):
     """The report's table as CSV (money in dollars, rates in percent), named by its range."""
     span = reporting.parse_range(request.args.get("from"), request.args.get("to"), _today())
-    built = reporting.build_report(slug, span, _zone())
+    built = reporting.sort_rows(reporting.build_report(slug, span, _zone()), *_sort())
     rows = [[reporting.csv_header(column) for column in built.columns]]
     for row in [*built.rows, *([built.total] if built.total else [])]:
         cells = zip(row, built.columns, strict=True)

@@ -200,6 +200,37 @@ def logo_for_pdf() -> dict[str, Attached]:
     return {url: Attached(data, "image/png")} if data and url else {}
 
 
+# What an hour of a tech on site costs the company (wage, van, overheads), for what each
+# contract earns; in cents, up to $1,000 an hour.
+DEFAULT_HOURLY_COST_CENTS = 6500
+HOURLY_COST_MAX_CENTS = 100_000
+
+
+def hourly_cost_cents() -> int:
+    return int(_value("contracts.hourly_cost_cents", DEFAULT_HOURLY_COST_CENTS))
+
+
+def change_hourly_cost(value: int | str, *, actor_id: int | None) -> int:
+    """Save the cost of an hour on site (cents; flush only)."""
+    if not isinstance(value, int) or not 0 <= value <= HOURLY_COST_MAX_CENTS:
+        raise Invalid.field(
+            "hourly_cost",
+            f"Enter the cost of an hour on site in dollars, from 0 to "
+            f"{HOURLY_COST_MAX_CENTS // 100:,}, e.g. 65 or 72.50.",
+        )
+    before = hourly_cost_cents()
+    if value != before:
+        _put("contracts.hourly_cost_cents", value, actor_id)
+        record_event(
+            "settings.changed",
+            "settings",
+            "contracts",
+            f"Hourly cost on site: ${before / 100:,.2f} → ${value / 100:,.2f}",
+            actor_id=actor_id,
+        )
+    return value
+
+
 def company_zone_name() -> str:
     """The company's time zone (localtime asks this for every time it formats)."""
     return _value(_COMPANY_KEYS["time_zone"], current_app.config["TIMEZONE"])

@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from fieldapp.auth.access import ADMIN, OFFICE, PUBLIC, allow
-from fieldapp.errors import ServiceError
+from fieldapp.errors import Invalid, ServiceError
+from fieldapp.form_values import cents_from_text
 from fieldapp.jobs.models import JOB_KINDS
 from fieldapp.photos.services import store
 from fieldapp.settings import services
@@ -28,16 +29,29 @@ def index():
     if request.method == "POST":
         try:
             with unit_of_work():
-                services.change_visit_settings(
-                    procedure_kinds=request.form.getlist("procedure_kinds"),
-                    follow_up_to=request.form.get("follow_up_to", ""),
-                    minutes={
-                        kind: request.form[f"minutes_{kind}"]
-                        for kind in JOB_KINDS
-                        if f"minutes_{kind}" in request.form
-                    },
-                    actor_id=current_user.id,
-                )
+                problems: dict[str, list[str]] = {}
+                try:
+                    services.change_visit_settings(
+                        procedure_kinds=request.form.getlist("procedure_kinds"),
+                        follow_up_to=request.form.get("follow_up_to", ""),
+                        minutes={
+                            kind: request.form[f"minutes_{kind}"]
+                            for kind in JOB_KINDS
+                            if f"minutes_{kind}" in request.form
+                        },
+                        actor_id=current_user.id,
+                    )
+                except Invalid as exc:
+                    problems.update(exc.fields)
+                if "hourly_cost" in request.form:
+                    try:
+                        services.change_hourly_cost(
+                            cents_from_text(request.form["hourly_cost"]), actor_id=current_user.id
+                        )
+                    except Invalid as exc:
+                        problems.update(exc.fields)
+                if problems:
+                    raise Invalid("Some settings need attention.", problems)
         except ServiceError as exc:
             errors, status = exc.fields, exc.status
         else:
@@ -49,6 +63,7 @@ def index():
         job_types=services.job_types(),
         max_minutes=services.MAX_JOB_MINUTES,
         follow_up_choices=services.FOLLOW_UP_CHOICES,
+        hourly_cost=services.hourly_cost_cents(),
         form=request.form if errors else None,
         errors=errors,
     )

@@ -135,6 +135,15 @@ def comparison(slug: str, old: int | None, new: int | None) -> Comparison | None
     return Comparison(old_version, new_version, history)
 
 
+def preventive_sops() -> list[Sop]:
+    """The PM procedures in use, for a PM plan to name."""
+    return list(
+        db.session.scalars(
+            sa.select(Sop).where(Sop.active, Sop.category == "preventive").order_by(Sop.title)
+        )
+    )
+
+
 def plotter_models() -> list[str]:
     """The makes and the make-and-model names of plotters in service, for "applies to"."""
     rows = db.session.execute(

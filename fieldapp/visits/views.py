@@ -85,6 +85,9 @@ def new():
     ]
     default = job or (open_jobs[0] if open_jobs else None)
     suggested = suggested_version(default.kind if default else None, versions)
+    if default is not None and default.sop_id is not None:
+        # A PM job names the procedure its plan asks for.
+        suggested = next((v for v in versions if v.sop_id == default.sop_id), suggested)
     needs_procedure = bool(default) and default.kind in kinds
     chosen = request.args.get("sop")
     if chosen == "none" and not needs_procedure:

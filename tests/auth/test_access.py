@@ -61,6 +61,22 @@ ACCESS = {
     "/customers/all.csv": (LOGIN, DENIED, OK, OK),
     "/plotters/new": (LOGIN, DENIED, OK, OK),
     "/plotters/{equipment}/edit": (LOGIN, DENIED, OK, OK),
+    # Contracts, PM plans and the forecast are the office's; techs see a plotter's cover on
+    # its page.
+    "/contracts": (LOGIN, DENIED, OK, OK),
+    "/contracts/new": (LOGIN, DENIED, OK, OK),
+    "/contracts/{contract}": (LOGIN, DENIED, OK, OK),
+    "/contracts/{contract}/edit": (LOGIN, DENIED, OK, OK),
+    "/pm/plans/new?contract={contract}": (LOGIN, DENIED, OK, OK),
+    "/pm/plans/new?plotter={equipment}": (LOGIN, DENIED, OK, OK),
+    "/pm/plans/new": (LOGIN, DENIED, 404, 404),  # for a contract or a plotter: it says which
+    "/pm/plans/{plan}/edit": (LOGIN, DENIED, OK, OK),
+    "/pm/forecast": (LOGIN, DENIED, OK, OK),
+    "/api/v1/contracts": (UNAUTHORIZED, DENIED, OK, OK),
+    "/api/v1/contracts/{contract}": (UNAUTHORIZED, DENIED, OK, OK),
+    "/api/v1/pm/forecast": (UNAUTHORIZED, DENIED, OK, OK),
+    "/reports/contract-earnings": (LOGIN, DENIED, OK, OK),
+    "/reports/model-costs": (LOGIN, DENIED, OK, OK),
     "/customers/": (LOGIN, DENIED, OK, OK),
     "/customers/new": (LOGIN, DENIED, OK, OK),
     "/customers/{customer}": (LOGIN, DENIED, OK, OK),
@@ -204,7 +220,10 @@ def subjects(app):
         context={"request": asked, "equipment": plotter, "status_url": "/"},
     )
     db.session.commit()
+    contract, plan = _contract_with_plan(plotter)
     return {
+        "contract": contract,
+        "plan": plan,
         "site": site.id,
         "contact": contact.id,
         "unclaimed": issue_unclaimed_labels(1, actor_id=None)[0].token,
@@ -230,6 +249,39 @@ def subjects(app):
         "location": factories.make_location().id,
         "kind": "receive",
     }
+
+
+def _contract_with_plan(plotter) -> tuple[int, int]:
+    from datetime import date
+
+    from fieldapp.contracts.schemas import ContractSchema, PlanSchema
+    from fieldapp.contracts.services import create_contract, create_plans
+    from fieldapp.extensions import db
+
+    today = date.today()
+    contract = create_contract(
+        ContractSchema().load(
+            {
+                "number": "SC-ACCESS",
+                "customer_id": plotter.customer_id,
+                "starts_on": today.isoformat(),
+                "ends_on": today.replace(year=today.year + 1).isoformat(),
+                "price_cents_per_year": 100_000,
+                "plotter_ids": [plotter.id],
+                "state": "active",
+            }
+        ),
+        actor_id=None,
+        today=today,
+    )
+    (plan,) = create_plans(
+        PlanSchema().load({"plotter_ids": [plotter.id], "every_months": 3}),
+        contract=contract,
+        actor_id=None,
+        today=today,
+    )
+    db.session.commit()
+    return contract.id, plan.id
 
 
 def _purchase_order():

@@ -10,12 +10,15 @@ import pytest
 import sqlalchemy as sa
 
 from fieldapp.auth.models import User
+from fieldapp.contracts.models import Contract, PmPlan
+from fieldapp.contracts.queries import forecast, overdue_pms
 from fieldapp.customers.models import Customer, Site
 from fieldapp.demo.data import DEMO_PASSWORD, DEMO_USERS, MODELS
 from fieldapp.equipment.models import Equipment, MeterReading, QrLabel
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, StockLevel, StockLocation, StockMovement
 from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.localtime import company_zone
 from fieldapp.office.reports import DateRange, owner_load, owner_trend
 from fieldapp.sops.models import STEP_KINDS, Sop, SopTraining, SopVersion
 from fieldapp.sops.services import version_changes
@@ -181,8 +184,13 @@ def test_there_is_a_warehouse_a_van_per_tech_and_open_jobs_today(seeded):
         ).all()
         assert 2 <= len(jobs) <= 4
         assert all(abs((job.scheduled_for.date() - today).days) <= 1 for job in jobs)
+    # The PM jobs the planner made are counted on their own (test_the_planner_made_pm_jobs).
     unassigned = db.session.scalars(
-        sa.select(Job).where(Job.assigned_to_id.is_(None), Job.status.in_(OPEN_STATUSES))
+        sa.select(Job).where(
+            Job.assigned_to_id.is_(None),
+            Job.status.in_(OPEN_STATUSES),
+            Job.pm_plan_id.is_(None),
+        )
     ).all()
     assert 2 <= len(unassigned) <= 3
     waiting = db.session.scalars(sa.select(Job).where(Job.status == "waiting_parts")).all()
@@ -370,3 +378,87 @@ def test_the_university_is_one_customer_with_two_sites(seeded):
     assert len(plotters) == 4
     assert all(p.address.startswith("Hollis Hall") for p in plotters)
     assert plotters[0].contact.name == "Prof. Leena Anand"
+
+
+def _today():
+    return datetime.now(company_zone()).date()
+
+
+def test_most_customers_have_a_contract_some_expiring_one_expired(seeded):
+    """Do most customers have an active contract on their plotters in service, at realistic
+    prices and covers, with some ending within 60 days and one already expired?"""
+    today = _today()
+    contracts = db.session.scalars(sa.select(Contract)).all()
+    active = [one for one in contracts if one.state == "active"]
+    assert len({one.customer_id for one in active}) >= 0.75 * count(Customer)
+    for contract in active:
+        assert contract.starts_on <= today <= contract.ends_on
+        assert contract.plotters and all(p.status == "active" for p in contract.plotters)
+        assert {p.customer_id for p in contract.plotters} == {contract.customer_id}
+        per_plotter = contract.price_cents_per_year / len(contract.plotters)
+        assert 1_200_00 <= per_plotter <= 9_000_00
+        assert contract.covers_labour and contract.response_hours in (4, 8, 24, 48)
+    assert 3 <= sum(one.covers_parts for one in active) < len(active)
+    assert 1 <= sum(one.covers_consumables for one in active) <= 2
+    soon = [one for one in active if one.ends_on <= today + timedelta(days=60)]
+    assert len(soon) >= 2
+    expired = [one for one in contracts if one.state == "expired"]
+    assert expired and all(one.ends_on < today for one in expired)
+    renewed = [one for one in contracts if one.renewal_of is not None]
+    assert {one.state for one in renewed} == {"active", "draft"}
+
+
+def test_pm_plans_by_months_by_meter_and_both_follow_the_pm_sop(seeded):
+    """Does each covered plotter have a PM plan on the PM SOP, by months, by the meter or
+    both, counting from its last PM in the history?"""
+    sop = db.session.scalar(sa.select(Sop).where(Sop.slug == "preventive-maintenance"))
+    plans = db.session.scalars(
+        sa.select(PmPlan).join(Contract).where(Contract.state == "active")
+    ).all()
+    assert plans and {plan.sop_id for plan in plans} == {sop.id}
+    kinds = {(plan.every_months is not None, plan.every_meter is not None) for plan in plans}
+    assert kinds == {(True, False), (False, True), (True, True)}
+    assert {plan.every_months for plan in plans} >= {3, 4, 6}
+    assert {plan.due_by for plan in plans} == {"date", "meter"}
+    done = [plan for plan in plans if plan.last_done_on is not None]
+    assert len(done) >= 0.8 * len(plans)
+    pm_visits = {
+        visit.id: visit
+        for visit in db.session.scalars(sa.select(Visit).where(Visit.outcome == "pm_done"))
+    }
+    for plan in done:
+        visit = pm_visits[plan.last_done_visit_id]
+        assert visit.equipment_id == plan.equipment_id
+        assert visit.started_at.astimezone(company_zone()).date() == plan.last_done_on
+    for plan in plans:
+        assert plan.equipment.meter_unit in ("sq_ft", "prints")
+        if plan.every_meter is not None:
+            assert plan.equipment.meter_unit == "sq_ft" and plan.base_meter is not None
+            assert plan.meter_per_day and plan.meter_per_day > 0  # the readings rise
+
+
+def test_some_pms_are_overdue_and_the_forecast_shows_the_coming_weeks(seeded):
+    """Is at least one PM overdue, and does the 90-day forecast have PMs in most weeks?"""
+    today = _today()
+    assert overdue_pms(today).total >= 1
+    ahead = forecast(today, 90)
+    assert ahead.overdue
+    assert sum(1 for week in ahead.weeks if week.rows) >= len(ahead.weeks) // 2
+    assert any(week.rows for week in ahead.weeks[:3])
+    assert ahead.unknown == 0
+
+
+def test_the_planner_made_pm_jobs_for_the_plans_due(seeded):
+    """Did the seed's planner run make one open PM job, on the PM SOP, for each plan due
+    within its lead time (and none for the others)?"""
+    today = _today()
+    jobs = db.session.scalars(sa.select(Job).where(Job.pm_plan_id.is_not(None))).all()
+    assert jobs
+    plans = {plan.id: plan for plan in db.session.scalars(sa.select(PmPlan))}
+    for job in jobs:
+        plan = plans[job.pm_plan_id]
+        assert job.kind == "preventive" and job.is_open and job.sop_id == plan.sop_id
+        assert job.pm_due_on == plan.due_on <= today + timedelta(days=plan.lead_days)
+        assert job.contract_id == plan.contract_id
+    assert len({job.pm_plan_id for job in jobs}) == len(jobs)
+    assert any(job.assigned_to_id for job in jobs)

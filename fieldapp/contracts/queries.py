@@ -1,0 +1,252 @@
+"""Reading contracts and plans: what covers a plotter, the contracts list, the PM forecast
+and the overdue PMs. Each runs a fixed number of queries whatever the number of plotters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from fieldapp.auth.models import User
+from fieldapp.contracts.models import Contract, PmPlan, contract_plotters
+from fieldapp.contracts.planner import live_plans_query, usual_techs
+from fieldapp.equipment.models import Equipment
+from fieldapp.extensions import db
+from fieldapp.jobs.models import OPEN_STATUSES, Job
+
+
+def contract_covering(equipment_id: int, day: date) -> Contract | None:
+    """The active contract that covers the plotter on that day (the latest to start)."""
+    return db.session.scalar(
+        sa.select(Contract)
+        .join(contract_plotters, contract_plotters.c.contract_id == Contract.id)
+        .where(
+            contract_plotters.c.equipment_id == equipment_id,
+            Contract.state == "active",
+            Contract.starts_on <= day,
+            Contract.ends_on >= day,
+        )
+        .order_by(Contract.starts_on.desc(), Contract.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class Coverage:
+    """What the plotter page and the job show: the contract in force (or none) and the
+    plotter's PM plans."""
+
+    contract: Contract | None
+    plans: list[PmPlan]
+
+
+def coverage_of(equipment_id: int, day: date) -> Coverage:
+    plans = list(
+        db.session.scalars(
+            sa.select(PmPlan)
+            .where(PmPlan.equipment_id == equipment_id, PmPlan.active)
+            .options(joinedload(PmPlan.contract), joinedload(PmPlan.sop))
+            .order_by(PmPlan.due_on.is_(None), PmPlan.due_on, PmPlan.id)
+        )
+    )
+    live = [
+        plan
+        for plan in plans
+        if plan.contract is None or plan.contract.state in ("active", "draft")
+    ]
+    return Coverage(contract_covering(equipment_id, day), live)
+
+
+def find_plan(plan_id: int) -> PmPlan | None:
+    return db.session.get(PmPlan, plan_id)
+
+
+def find_contracts(
+    *,
+    customer: int | None = None,
+    state: str | None = None,
+    expiring_before: date | None = None,
+    limit: int | None = None,
+) -> list[Contract]:
+    """Contracts, soonest to end first, with their customer, plotters and plans loaded."""
+    query = sa.select(Contract).options(
+        joinedload(Contract.customer),
+        selectinload(Contract.plotters),
+        joinedload(Contract.renewal_of),
+    )
+    if customer is not None:
+        query = query.where(Contract.customer_id == customer)
+    if state is not None:
+        query = query.where(Contract.state == state)
+    if expiring_before is not None:
+        query = query.where(Contract.ends_on < expiring_before)
+    query = query.order_by(Contract.ends_on, Contract.id)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def plans_by_contract(contract_ids: list[int]) -> dict[int, list[PmPlan]]:
+    found: dict[int, list[PmPlan]] = defaultdict(list)
+    if contract_ids:
+        for plan in db.session.scalars(
+            sa.select(PmPlan)
+            .where(PmPlan.contract_id.in_(contract_ids))
+            .options(joinedload(PmPlan.equipment), joinedload(PmPlan.sop))
+            .order_by(PmPlan.id)
+        ):
+            found[plan.contract_id].append(plan)
+    return found
+
+
+def contract_with_details(contract_id: int) -> Contract | None:
+    return db.session.scalar(
+        sa.select(Contract)
+        .where(Contract.id == contract_id)
+        .options(joinedload(Contract.customer), selectinload(Contract.plotters))
+    )
+
+
+def renewal_of(contract: Contract) -> Contract | None:
+    """The contract that renews this one, if any."""
+    return db.session.scalar(sa.select(Contract).where(Contract.renewal_of_id == contract.id))
+
+
+# -- the PM forecast ----------------------------------------------------------------------
+
+
+@dataclass
+class ForecastRow:
+    plan: PmPlan
+    job: Job | None
+    tech: User | None
+
+    @property
+    def plotter(self) -> Equipment:
+        return self.plan.equipment
+
+
+@dataclass
+class ForecastWeek:
+    monday: date
+    rows: list[ForecastRow]
+
+
+@dataclass
+class Forecast:
+    today: date
+    days: int
+    overdue: list[ForecastRow]
+    weeks: list[ForecastWeek]
+    per_tech: list[tuple[str, list[int]]]  # (tech or "Unassigned", PMs per week)
+    unknown: int  # meter plans whose due day the readings cannot tell yet
+
+    @property
+    def rows(self) -> list[ForecastRow]:
+        return self.overdue + [row for week in self.weeks for row in week.rows]
+
+
+def forecast(today: date, days: int = 90) -> Forecast:
+    """Live plans due within days (and those overdue), each with its open PM job and the
+    tech it is (or would be) with, by week; a fixed number of queries."""
+    until = today + timedelta(days=days)
+    plans = list(
+        db.session.scalars(
+            live_plans_query()
+            .where(PmPlan.due_on <= until)
+            .options(joinedload(PmPlan.equipment), joinedload(PmPlan.contract))
+            .order_by(PmPlan.due_on, PmPlan.id)
+        ).unique()
+    )
+    plans = [plan for plan in plans if plan.contract is None or plan.contract.ends_on >= today]
+    unknown = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            live_plans_query().where(PmPlan.due_on.is_(None)).subquery()
+        )
+    )
+    jobs = (
+        {
+            job.pm_plan_id: job
+            for job in db.session.scalars(
+                sa.select(Job)
+                .where(
+                    Job.pm_plan_id.in_([plan.id for plan in plans]),
+                    Job.status.in_(OPEN_STATUSES),
+                )
+                .options(joinedload(Job.assigned_to))
+            )
+        }
+        if plans
+        else {}
+    )
+    waiting = [plan.equipment_id for plan in plans if plan.id not in jobs]
+    usual = usual_techs(waiting, today)
+    people = (
+        {
+            user.id: user
+            for user in db.session.scalars(sa.select(User).where(User.id.in_(usual.values())))
+        }
+        if usual
+        else {}
+    )
+    rows = []
+    for plan in plans:
+        job = jobs.get(plan.id)
+        if job is not None:
+            tech = job.assigned_to
+        else:
+            tech = people.get(usual.get(plan.equipment_id)) if plan.assign_usual_tech else None
+        rows.append(ForecastRow(plan, job, tech))
+    overdue = [row for row in rows if row.plan.due_on < today]
+    monday = today - timedelta(days=today.weekday())
+    weeks: list[ForecastWeek] = []
+    start = monday
+    while start <= until:
+        weeks.append(ForecastWeek(start, []))
+        start += timedelta(days=7)
+    for row in rows:
+        if row.plan.due_on >= today:
+            weeks[(row.plan.due_on - monday).days // 7].rows.append(row)
+    names = sorted({row.tech.name for row in rows if row.tech}) + ["Unassigned"]
+    per_tech = []
+    for name in names:
+        counts = [
+            sum(1 for row in week.rows if (row.tech.name if row.tech else "Unassigned") == name)
+            for week in weeks
+        ]
+        if any(counts):
+            per_tech.append((name, counts))
+    return Forecast(today, days, overdue, weeks, per_tech, unknown or 0)
+
+
+@dataclass
+class OverduePms:
+    total: int
+    first: list[PmPlan]
+
+
+def overdue_pm_count(today: date) -> int:
+    """How many live plans are past their due day (one query)."""
+    late = live_plans_query().where(PmPlan.due_on < today)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(late.subquery())) or 0
+
+
+def overdue_pms(today: date, limit: int = 5) -> OverduePms:
+    """Live plans past their due day, most overdue first (two queries)."""
+    late = live_plans_query().where(PmPlan.due_on < today)
+    total = overdue_pm_count(today)
+    first = (
+        list(
+            db.session.scalars(
+                late.options(joinedload(PmPlan.equipment))
+                .order_by(PmPlan.due_on, PmPlan.id)
+                .limit(limit)
+            ).unique()
+        )
+        if total
+        else []
+    )
+    return OverduePms(total or 0, first)
