@@ -2,14 +2,15 @@
 range, against the parts used and the hours on site (at the hourly cost in Settings) on the
 plotters it covers; and what each plotter model costs to keep running.
 
-Four queries whatever the number of contracts: the contracts, their plotters, the visits on
-those plotters in the range, and the parts cost per visit. Visits are placed in a contract's
+Three queries whatever the number of contracts: the contracts, their plotters, and the
+visits on those plotters in the range with their parts cost. Visits are placed in a contract's
 term by their local day, in Python, so the boundaries are the company's days on SQLite and on
 PostgreSQL alike.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,11 @@ class Costs:
         self.seconds += seconds
         self.parts_cents += parts
 
+    def merge(self, other: Costs) -> None:
+        self.visits += other.visits
+        self.seconds += other.seconds
+        self.parts_cents += other.parts_cents
+
 
 @dataclass
 class Earnings:
@@ -73,22 +79,20 @@ class Earnings:
         )
 
 
-@dataclass
-class _Visit:
-    equipment_id: int
-    day: date
-    seconds: float
-    parts: int
-
-
 def _overlap(contract: Contract, start: date, end: date) -> tuple[date, date] | None:
     first, last = max(contract.starts_on, start), min(contract.ends_on, end)
     return (first, last) if first <= last else None
 
 
-def _visits(plotters: sa.Select | None, start: date, end: date, zone: ZoneInfo) -> list[_Visit]:
+# Per plotter, per day of the range (its index from the first day): the visits' costs.
+DailyCosts = dict[int, dict[int, Costs]]
+
+
+def _daily_costs(plotters: sa.Select | None, start: date, end: date, zone: ZoneInfo) -> DailyCosts:
     """Finished visits started within the days on the plotters the select names (None: on
-    every plotter), with their parts cost."""
+    every plotter), summed per plotter and local day. One statement: the database gives
+    each visit's start and length in seconds and its parts cost, and the local day is found
+    among the range's midnights (exact across daylight saving, on both databases)."""
     window = [
         Visit.status == "finished",
         Visit.started_at >= start_of(start, zone),
@@ -96,26 +100,37 @@ def _visits(plotters: sa.Select | None, start: date, end: date, zone: ZoneInfo) 
     ]
     if plotters is not None:
         window.append(Visit.equipment_id.in_(plotters))
-    parts = dict(
-        db.session.execute(
-            sa.select(
-                StockMovement.visit_id,
-                sa.func.sum(
-                    -sa.cast(StockMovement.quantity, sa.BigInteger) * StockMovement.unit_cost_cents
-                ),
-            )
-            .join(Visit, Visit.id == StockMovement.visit_id)
-            .where(used_on_visits(), *window)
-            .group_by(StockMovement.visit_id)
-        ).all()
+    parts = (
+        sa.select(
+            StockMovement.visit_id,
+            sa.func.sum(
+                -sa.cast(StockMovement.quantity, sa.BigInteger) * StockMovement.unit_cost_cents
+            ).label("cents"),
+        )
+        .join(Visit, Visit.id == StockMovement.visit_id)
+        .where(used_on_visits(), *window)
+        .group_by(StockMovement.visit_id)
+        .subquery()
     )
-    found = []
-    for visit_id, equipment_id, started, finished in db.session.execute(
-        sa.select(Visit.id, Visit.equipment_id, Visit.started_at, Visit.finished_at).where(*window)
-    ):
-        seconds = max((finished - started).total_seconds(), 0) if finished else 0
-        day = started.astimezone(zone).date()
-        found.append(_Visit(equipment_id, day, seconds, int(parts.get(visit_id) or 0)))
+    started = sa.extract("epoch", Visit.started_at)
+    rows = db.session.execute(
+        sa.select(
+            Visit.equipment_id,
+            started,
+            sa.extract("epoch", Visit.finished_at) - started,
+            sa.func.coalesce(parts.c.cents, 0),
+        )
+        .outerjoin(parts, parts.c.visit_id == Visit.id)
+        .where(*window)
+    )
+    midnights = [
+        start_of(date.fromordinal(start.toordinal() + offset), zone).timestamp()
+        for offset in range((end - start).days + 2)
+    ]
+    found: DailyCosts = defaultdict(lambda: defaultdict(Costs))
+    for equipment_id, at, seconds, cents in rows:
+        day = bisect_right(midnights, float(at)) - 1
+        found[equipment_id][day].add(max(float(seconds or 0), 0), int(cents or 0))
     return found
 
 
@@ -124,7 +139,13 @@ def _after(day: date, zone: ZoneInfo) -> datetime:
 
 
 def contract_earnings(
-    start: date, end: date, zone: ZoneInfo, hourly_cents: int, *, contract_id: int | None = None
+    start: date,
+    end: date,
+    zone: ZoneInfo,
+    hourly_cents: int,
+    *,
+    contract_id: int | None = None,
+    daily: DailyCosts | None = None,
 ) -> list[Earnings]:
     """Per contract in force for some of the days (or the one asked for), best margin last."""
     query = (
@@ -154,12 +175,11 @@ def contract_earnings(
             )
         ):
             covered[contract_id_].append(equipment_id)
-    by_plotter: dict[int, list[_Visit]] = defaultdict(list)
-    chosen = sa.select(contract_plotters.c.equipment_id).where(
-        contract_plotters.c.contract_id.in_(query.with_only_columns(Contract.id).order_by(None))
-    )
-    for visit in _visits(chosen if contracts else None, start, end, zone) if contracts else []:
-        by_plotter[visit.equipment_id].append(visit)
+    if daily is None:
+        chosen = sa.select(contract_plotters.c.equipment_id).where(
+            contract_plotters.c.contract_id.in_(query.with_only_columns(Contract.id).order_by(None))
+        )
+        daily = _daily_costs(chosen, start, end, zone) if contracts else {}
     found = []
     for contract in contracts:
         span = _overlap(contract, start, end)
@@ -167,10 +187,11 @@ def contract_earnings(
         days = 0
         if span is not None and contract.state != "draft":
             days = (span[1] - span[0]).days + 1
+            first, last = (span[0] - start).days, (span[1] - start).days
             for equipment_id in covered[contract.id]:
-                for visit in by_plotter[equipment_id]:
-                    if span[0] <= visit.day <= span[1]:
-                        costs.add(visit.seconds, visit.parts)
+                for day, spent in daily.get(equipment_id, {}).items():
+                    if first <= day <= last:
+                        costs.merge(spent)
         revenue = round(contract.price_cents_per_year * days / DAYS_A_YEAR)
         found.append(Earnings(contract, days, revenue, costs, hourly_cents, covered[contract.id]))
     return found
@@ -217,10 +238,12 @@ def model_costs(start: date, end: date, zone: ZoneInfo, hourly_cents: int) -> li
         )
     )
     costs: dict[tuple[str, str], Costs] = defaultdict(Costs)
-    for visit in _visits(None, start, end, zone):
-        costs[model_of[visit.equipment_id]].add(visit.seconds, visit.parts)
+    daily = _daily_costs(None, start, end, zone)
+    for equipment_id, days in daily.items():
+        for spent in days.values():
+            costs[model_of[equipment_id]].merge(spent)
     revenue: dict[tuple[str, str], float] = defaultdict(float)
-    earned = contract_earnings(start, end, zone, hourly_cents)
+    earned = contract_earnings(start, end, zone, hourly_cents, daily=daily)
     for one in earned:
         plotters = one.plotter_ids
         for equipment_id in plotters:

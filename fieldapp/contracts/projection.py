@@ -11,6 +11,9 @@ from datetime import date, timedelta
 
 # The trend is read from this much of the recent past (a plotter's use changes with its work).
 TREND_WINDOW = timedelta(days=365)
+# A meter that would take longer than this to get there tells no due day (a plotter barely
+# used; beyond it lies the end of the calendar).
+HORIZON_DAYS = 20 * 365
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def meter_due(
     if found is None or found.per_day is None:
         return None, found
     days = math.ceil((threshold - found.last.value) / found.per_day)
+    if days > HORIZON_DAYS:
+        return None, found
     return found.last.on + timedelta(days=max(days, 1)), found
 
 
