@@ -45,6 +45,13 @@ class Costs:
         self.seconds += seconds
         self.parts_cents += parts
 
+    def labour_cents(self, hourly_cents: int) -> int:
+        return round(self.hours * hourly_cents)
+
+    def cost_cents(self, hourly_cents: int) -> int:
+        """The hours on site at the hourly cost, and the parts."""
+        return self.labour_cents(hourly_cents) + self.parts_cents
+
     def merge(self, other: Costs) -> None:
         self.visits += other.visits
         self.seconds += other.seconds
@@ -62,11 +69,11 @@ class Earnings:
 
     @property
     def labour_cents(self) -> int:
-        return round(self.costs.hours * self.hourly_cents)
+        return self.costs.labour_cents(self.hourly_cents)
 
     @property
     def cost_cents(self) -> int:
-        return self.labour_cents + self.costs.parts_cents
+        return self.costs.cost_cents(self.hourly_cents)
 
     @property
     def margin_cents(self) -> int:
@@ -208,11 +215,11 @@ class ModelCost:
 
     @property
     def labour_cents(self) -> int:
-        return round(self.costs.hours * self.hourly_cents)
+        return self.costs.labour_cents(self.hourly_cents)
 
     @property
     def cost_cents(self) -> int:
-        return self.labour_cents + self.costs.parts_cents
+        return self.costs.cost_cents(self.hourly_cents)
 
     @property
     def cost_per_plotter_cents(self) -> int:

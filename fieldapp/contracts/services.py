@@ -219,11 +219,6 @@ def _check_sop(sop_id: int | None, errors: dict) -> None:
         errors["sop_id"] = ["Choose a procedure in use."]
 
 
-def latest_reading(equipment_id: int) -> int | None:
-    from_meter = meter_readings_of([equipment_id]).get(equipment_id, [])
-    return from_meter[-1].value if from_meter else None
-
-
 def create_plans(
     data: dict, *, contract: Contract | None, actor_id: int | None, today: date
 ) -> list[PmPlan]:
@@ -290,9 +285,10 @@ def update_plan(plan: PmPlan, data: dict, *, actor_id: int | None) -> PmPlan:
     plan.assign_usual_tech, plan.active = data["assign_usual_tech"], data["active"]
     if data.get("starts_on"):
         plan.starts_on = data["starts_on"]
-    if plan.base_meter is None:
-        plan.base_meter = latest_reading(plan.equipment_id)
-    refresh_due(plan, meter_readings_of([plan.equipment_id]).get(plan.equipment_id, []))
+    readings = meter_readings_of([plan.equipment_id]).get(plan.equipment_id, [])
+    if plan.base_meter is None and readings:
+        plan.base_meter = readings[-1].value
+    refresh_due(plan, readings)
     record_event(
         "pm.planned",
         "equipment",
