@@ -16,6 +16,7 @@ from fieldapp.contracts.planner import live_plans_query, usual_techs
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.wire import INT32_MAX
 
 
 def contract_covering(equipment_id: int, day: date) -> Contract | None:
@@ -61,7 +62,8 @@ def coverage_of(equipment_id: int, day: date) -> Coverage:
 
 
 def find_plan(plan_id: int) -> PmPlan | None:
-    return db.session.get(PmPlan, plan_id)
+    """The plan with this id; a number beyond the id column's range names none."""
+    return db.session.get(PmPlan, plan_id) if 0 < plan_id <= INT32_MAX else None
 
 
 def find_contracts(
@@ -103,6 +105,10 @@ def plans_by_contract(contract_ids: list[int]) -> dict[int, list[PmPlan]]:
 
 
 def contract_with_details(contract_id: int) -> Contract | None:
+    """The contract with its customer and plotters; a number beyond the id column's range
+    names none (PostgreSQL would refuse to compare it)."""
+    if not 0 < contract_id <= INT32_MAX:
+        return None
     return db.session.scalar(
         sa.select(Contract)
         .where(Contract.id == contract_id)

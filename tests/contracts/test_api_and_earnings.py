@@ -137,6 +137,21 @@ def test_bad_plans_are_a_422_naming_the_field(client, auth, today):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PmPlan)) == 0
 
 
+def test_a_number_beyond_the_id_range_names_no_contract_or_plan(client, auth):
+    """A contract or plan id PostgreSQL's integer column cannot hold is a 404, never a 500
+    (schemathesis found GET /api/v1/contracts/144115188075855871 answering 500)."""
+    auth.login("office")
+    huge = 2**57 - 1
+    for method, url in [
+        ("GET", f"/api/v1/contracts/{huge}"),
+        ("PUT", f"/api/v1/pm/plans/{huge}"),
+        ("GET", f"/contracts/{huge}"),
+        ("GET", f"/pm/plans/{huge}/edit"),
+    ]:
+        response = client.open(url, method=method, json={"every_months": 3})
+        assert response.status_code == 404, (method, url, response.status_code)
+
+
 def test_the_forecast_lists_what_falls_due_with_its_job(client, auth, today):
     auth.login("office")
     plotter = make_equipment(meter_unit="sq_ft")
