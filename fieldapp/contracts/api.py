@@ -126,10 +126,17 @@ def post_contract():
 
 @api.put("/contracts/<int:contract_id>")
 @allow(OFFICE)
-@documented("Change a contract", body=ContractSchema, response=ContractOutSchema, tag="contracts")
+@documented(
+    "Change a contract",
+    body=ContractSchema,
+    response=ContractOutSchema,
+    errors=(409,),
+    tag="contracts",
+)
 def put_contract(contract_id: int):
     """The whole contract as it should be now; a state change follows the contract's rules
-    (draft → active → cancelled; expired is the planner's to set)."""
+    (draft → active → cancelled; expired is the planner's to set): a change it does not
+    allow, or any change to an expired or cancelled contract, is a 409."""
     data = load_json(ContractSchema())
     contract = _contract(contract_id)
     in_unit_of_work(

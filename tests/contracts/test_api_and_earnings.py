@@ -71,6 +71,14 @@ def test_a_contract_is_written_read_and_filtered_over_the_api(client, auth, toda
     )
     assert changed.status_code == 200 and changed.json["price_cents_per_year"] == 500_000
     assert changed.json["plotter_tokens"] == [plotters[0].qr_token]
+    # An active contract cannot go back to draft: a 409 naming the field, as documented.
+    back = client.put(
+        f"/api/v1/contracts/{contract['id']}", json=body(customer, plotters, today, state="draft")
+    )
+    assert back.status_code == 409 and "state" in back.json["error"]["fields"]
+    documented = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/contracts/{contract_id}"]
+    assert "409" in documented["put"]["responses"]
+    assert db.session.get(Contract, contract["id"]).state == "active"
 
     other = make_customer()
     contract_for(
