@@ -77,6 +77,14 @@ class Instant(fields.AwareDateTime):
         super().__init__(validate=validate.Range(EARLIEST, LATEST), **kwargs)
 
 
+class Day(fields.Date):
+    """A YYYY-MM-DD day between 2000 and 2099 (the days localtime.parse_day takes)."""
+
+    def __init__(self, **kwargs):
+        message = f"Enter a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}."
+        super().__init__(validate=validate.Range(EARLIEST_DAY, LATEST_DAY, error=message), **kwargs)
+
+
 def flat_messages(messages, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages named as the API names fields everywhere: "steps.0.title"."""
     if not isinstance(messages, dict):

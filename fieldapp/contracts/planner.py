@@ -186,18 +186,23 @@ def run_planner(today: date, *, actor_id: int | None = None) -> PlanRun:
             sa.select(Job.pm_plan_id, Job.pm_due_on).where(Job.pm_plan_id.in_(plan_ids))
         ).all()
     )
-    open_for = set(
+    # One PM visit at a time on a plotter: while one plan's job is open, the plotter's other
+    # plans (a renewal's copies of this contract's plans, say) wait for it to be done.
+    busy = set(
         db.session.scalars(
-            sa.select(Job.pm_plan_id).where(
-                Job.pm_plan_id.in_(plan_ids), Job.status.in_(OPEN_STATUSES)
+            sa.select(Job.equipment_id).where(
+                Job.equipment_id.in_([plan.equipment_id for plan in due_now]),
+                Job.pm_plan_id.is_not(None),
+                Job.status.in_(OPEN_STATUSES),
             )
         )
     )
     techs = usual_techs([plan.equipment_id for plan in due_now], today)
     for plan in due_now:
-        if plan.id in open_for or (plan.id, plan.due_on) in taken:
+        if plan.equipment_id in busy or (plan.id, plan.due_on) in taken:
             continue
         run.made.append(make_pm_job(plan, techs.get(plan.equipment_id), actor_id))
+        busy.add(plan.equipment_id)
     return run
 
 
@@ -234,14 +239,17 @@ def plan_text(plan: PmPlan) -> str:
 
 
 def reset_after_pm(visit: Visit) -> list[PmPlan]:
-    """A PM visit done: the plan of its job (or, without a PM job, every plan on the plotter)
-    counts again from the visit's day and meter reading."""
+    """A PM visit done: the plan of its job, and its copy on the contract that renews this
+    one (or, without a PM job, every plan on the plotter), counts again from the visit's day
+    and meter reading."""
     job = visit.job
-    condition = (
-        PmPlan.id == job.pm_plan_id
-        if job is not None and job.pm_plan_id is not None
-        else PmPlan.equipment_id == visit.equipment_id
-    )
+    condition = PmPlan.equipment_id == visit.equipment_id
+    if job is not None and job.pm_plan_id is not None:
+        renewals = sa.select(Contract.id).where(Contract.renewal_of_id == job.contract_id)
+        condition = sa.or_(
+            PmPlan.id == job.pm_plan_id,
+            sa.and_(condition, PmPlan.contract_id.in_(renewals)),
+        )
     plans = list(db.session.scalars(sa.select(PmPlan).where(condition, PmPlan.active)))
     if not plans:
         return plans

@@ -15,7 +15,7 @@ from fieldapp.contracts.models import (
     RESPONSE_HOURS,
     Contract,
 )
-from fieldapp.wire import Id, Text, Whole, length_of
+from fieldapp.wire import Day, Id, Text, Whole, length_of
 
 NUMBER_MAX = length_of(Contract.number)
 NOTES_MAX = length_of(Contract.notes)
@@ -30,8 +30,8 @@ class ContractSchema(Schema):
 
     number = Text(NUMBER_MAX, min_length=1, required=True)
     customer_id = Id(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
     price_cents_per_year = Whole(0, PRICE_MAX_CENTS, required=True)
     covers_labour = fields.Boolean(load_default=True)
     covers_parts = fields.Boolean(load_default=False)
@@ -65,7 +65,7 @@ class PlanSchema(Schema):
     sop_id = Id(load_default=None, allow_none=True)
     lead_days = Whole(*LEAD_DAYS, load_default=14)
     assign_usual_tech = fields.Boolean(load_default=True)
-    starts_on = fields.Date(load_default=None, allow_none=True)
+    starts_on = Day(load_default=None, allow_none=True)
     active = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -85,7 +85,7 @@ class PlanEditSchema(PlanSchema):
 class ContractQuerySchema(Schema):
     customer = Id(strict=False, load_default=None)
     state = fields.String(load_default=None, validate=validate.OneOf(CONTRACT_STATES))
-    expiring_before = fields.Date(load_default=None)
+    expiring_before = Day(load_default=None)
 
 
 class ForecastQuerySchema(Schema):

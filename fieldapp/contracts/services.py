@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
 from fieldapp.errors import Conflict, Invalid
 from fieldapp.extensions import db
+from fieldapp.localtime import LATEST_DAY
 from fieldapp.sops.models import Sop
 
 # Which state may follow which; "expired" is the planner's to set when the term ends.
@@ -23,6 +25,10 @@ STATE_CHANGES = {
     "expired": frozenset(),
     "cancelled": frozenset(),
 }
+
+
+# The serial of a suggested contract number: up to six ASCII digits after "SC-YYYY-".
+_SERIAL = re.compile(r"([0-9]{1,6})")
 
 
 def add_a_year(day: date) -> date:
@@ -36,7 +42,10 @@ def next_number(today: date) -> str:
     taken = db.session.scalars(
         sa.select(Contract.number).where(Contract.number.like(f"{prefix}%"))
     ).all()
-    serials = [int(number[len(prefix) :]) for number in taken if number[len(prefix) :].isdigit()]
+    # Only numbers in the suggested shape count ("SC-2026-²" or a 20-digit serial do not).
+    serials = [
+        int(match.group(1)) for number in taken if (match := _SERIAL.fullmatch(number, len(prefix)))
+    ]
     return f"{prefix}{max(serials, default=0) + 1:03d}"
 
 
@@ -147,6 +156,10 @@ def renew_contract(contract: Contract, *, actor_id: int | None, today: date) -> 
     if existing is not None:
         raise Conflict(f"Contract {contract.number} was renewed already, as {existing.number}.")
     starts = contract.ends_on + timedelta(days=1)
+    if starts + (contract.ends_on - contract.starts_on) > LATEST_DAY:
+        raise Invalid.field(
+            "ends_on", f"A renewal would end after {LATEST_DAY:%Y}: write a new contract instead."
+        )
     renewal = Contract(
         number=next_number(starts),
         customer_id=contract.customer_id,
@@ -278,6 +291,14 @@ def update_plan(plan: PmPlan, data: dict, *, actor_id: int | None) -> PmPlan:
     errors: dict[str, list[str]] = {}
     _check_plan(data, plan.equipment, errors)
     _check_sop(data.get("sop_id"), errors)
+    contract = plan.contract
+    if data["active"] and not plan.active and contract is not None:
+        if contract.state not in ("draft", "active"):
+            errors["active"] = [f"Contract {contract.number} is {contract.state}: renew it first."]
+        elif plan.equipment not in contract.plotters:
+            errors["active"] = [
+                f"Contract {contract.number} no longer covers the {plan.equipment.display_name}."
+            ]
     if errors:
         raise Invalid("The PM plan needs attention.", errors)
     plan.every_months, plan.every_meter = data["every_months"], data["every_meter"]

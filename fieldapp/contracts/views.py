@@ -159,21 +159,21 @@ def detail(contract_id: int):
     over its term so far."""
     contract = _contract_or_404(contract_id)
     today = _today()
-    end = min(contract.ends_on, today)
-    (earned,) = contract_earnings(
-        contract.starts_on,
-        max(end, contract.starts_on),
-        company_zone(),
-        hourly_cost_cents(),
-        contract_id=contract.id,
-    )
+    earned = None  # a contract whose term has not begun has earned nothing yet
+    if contract.starts_on <= today:
+        (earned,) = contract_earnings(
+            contract.starts_on,
+            min(contract.ends_on, today),
+            company_zone(),
+            hourly_cost_cents(),
+            contract_id=contract.id,
+        )
     return render_template(
         "contracts/detail.html",
         contract=contract,
         plans=queries.plans_by_contract([contract.id]).get(contract.id, []),
         renewal=queries.renewal_of(contract),
         earned=earned,
-        earned_until=end,
         today=today,
         describe=services.describe,
         next_states=sorted(services.STATE_CHANGES[contract.state]),
@@ -225,7 +225,8 @@ def _plan_data(form, *, many: bool) -> dict:
     for name in ("every_months", "every_meter", "sop_id"):
         values.setdefault(name, None)
     values["assign_usual_tech"] = form.get("assign_usual_tech") == "1"
-    values["active"] = form.get("active", "1") == "1"
+    # The edit form sends a hidden "0" before the checkbox's "1": ticked is "1" among them.
+    values["active"] = "1" in form.getlist("active") if "active" in form else True
     if many:
         values["plotter_ids"] = [
             plotter_id

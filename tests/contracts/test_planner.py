@@ -75,9 +75,25 @@ def test_the_job_goes_to_the_plotters_usual_tech_with_the_pm_sop(app, today):
     (job,) = planner(plan.due_on).made
     assert job.assigned_to_id == sam.id and job.sop_id == sop.id
 
-    (office_plan,) = plan_for([plotter], starts_on=today, every_months=2, assign_usual_tech=False)
+    # Sam knows this one too, but its plan leaves the job to the office.
+    second = make_equipment()
+    make_visit(second, sam, started_at=noon(today - timedelta(days=30)))
+    (office_plan,) = plan_for([second], starts_on=today, every_months=2, assign_usual_tech=False)
     (job,) = planner(office_plan.due_on).made
-    assert job.assigned_to_id is None
+    assert job.equipment_id == second.id and job.assigned_to_id is None
+
+
+def test_a_plotter_gets_one_pm_job_at_a_time(app, today):
+    """Two plans on one plotter: while one's PM job is open the other waits, then comes."""
+    plotter = make_equipment()
+    (monthly,) = plan_for([plotter], starts_on=today - timedelta(days=40), every_months=1)
+    (yearly,) = plan_for([plotter], starts_on=today - timedelta(days=400), every_months=12)
+    (first,) = planner(today).made
+    assert planner(today).made == []
+    with unit_of_work():
+        db.session.get(Job, first.id).status = "cancelled"
+    (second,) = planner(today).made
+    assert {first.pm_plan_id, second.pm_plan_id} == {monthly.id, yearly.id}
 
 
 def test_a_meter_plan_projects_its_day_from_the_trend_and_makes_the_job_in_the_lead_time(
