@@ -65,6 +65,12 @@ def meter_readings_of(equipment_ids: Sequence[int]) -> dict[int, list[Reading]]:
     return found
 
 
+def reading_on(readings: Sequence[Reading], day: date) -> int | None:
+    """The meter as it stood on day: the last reading taken on or before it."""
+    before = [one for one in readings if one.on <= day]
+    return before[-1].value if before else None
+
+
 def counted_from(plan: PmPlan) -> date:
     return plan.last_done_on or plan.starts_on
 
@@ -257,8 +263,7 @@ def reset_after_pm(visit: Visit) -> list[PmPlan]:
     readings = meter_readings_of([visit.equipment_id]).get(visit.equipment_id, [])
     reading = visit.meter.value if visit.meter is not None else None
     if reading is None:
-        before = [one for one in readings if one.on <= done_on]
-        reading = before[-1].value if before else None
+        reading = reading_on(readings, done_on)
     for plan in plans:
         plan.last_done_on, plan.last_done_visit_id = done_on, visit.id
         plan.base_meter = reading

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from fieldapp.activity.services import record_event
 from fieldapp.contracts.models import Contract, PmPlan
-from fieldapp.contracts.planner import meter_readings_of, refresh_due
+from fieldapp.contracts.planner import meter_readings_of, reading_on, refresh_due
 from fieldapp.contracts.projection import add_months
 from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment
@@ -156,7 +156,8 @@ def renew_contract(contract: Contract, *, actor_id: int | None, today: date) -> 
     if existing is not None:
         raise Conflict(f"Contract {contract.number} was renewed already, as {existing.number}.")
     starts = contract.ends_on + timedelta(days=1)
-    if starts + (contract.ends_on - contract.starts_on) > LATEST_DAY:
+    ends = _next_term_end(contract, starts)
+    if ends > LATEST_DAY:
         raise Invalid.field(
             "ends_on", f"A renewal would end after {LATEST_DAY:%Y}: write a new contract instead."
         )
@@ -164,7 +165,7 @@ def renew_contract(contract: Contract, *, actor_id: int | None, today: date) -> 
         number=next_number(starts),
         customer_id=contract.customer_id,
         starts_on=starts,
-        ends_on=starts + (contract.ends_on - contract.starts_on),
+        ends_on=ends,
         price_cents_per_year=contract.price_cents_per_year,
         covers_labour=contract.covers_labour,
         covers_parts=contract.covers_parts,
@@ -197,6 +198,16 @@ def renew_contract(contract: Contract, *, actor_id: int | None, today: date) -> 
             )
     _record(renewal, f"Contract {contract.number} renewed as {renewal.number} (draft)", actor_id)
     return renewal
+
+
+def _next_term_end(contract: Contract, starts: date) -> date:
+    """The end of a term as long as the contract's, from starts: whole months when its term
+    was whole months (a calendar year renews as the next calendar year, leap day or not),
+    else the same number of days."""
+    for months in range(1, 121):
+        if add_months(contract.starts_on, months) - timedelta(days=1) == contract.ends_on:
+            return add_months(starts, months) - timedelta(days=1)
+    return starts + (contract.ends_on - contract.starts_on)
 
 
 def plans_of(contract: Contract) -> list[PmPlan]:
@@ -267,7 +278,8 @@ def create_plans(
             assign_usual_tech=data["assign_usual_tech"],
             active=data["active"],
             starts_on=data["starts_on"] or today,
-            base_meter=series[-1].value if series else None,
+            # The meter as it stood on the day the plan counts from (none: the first since).
+            base_meter=reading_on(series, data["starts_on"] or today),
             created_by_id=actor_id,
         )
         refresh_due(plan, series)
@@ -304,11 +316,11 @@ def update_plan(plan: PmPlan, data: dict, *, actor_id: int | None) -> PmPlan:
     plan.every_months, plan.every_meter = data["every_months"], data["every_meter"]
     plan.sop_id, plan.lead_days = data["sop_id"], data["lead_days"]
     plan.assign_usual_tech, plan.active = data["assign_usual_tech"], data["active"]
-    if data.get("starts_on"):
-        plan.starts_on = data["starts_on"]
     readings = meter_readings_of([plan.equipment_id]).get(plan.equipment_id, [])
-    if plan.base_meter is None and readings:
-        plan.base_meter = readings[-1].value
+    if data.get("starts_on") and data["starts_on"] != plan.starts_on:
+        plan.starts_on = data["starts_on"]
+        if plan.last_done_on is None:  # the count starts again from the new day's meter
+            plan.base_meter = reading_on(readings, plan.starts_on)
     refresh_due(plan, readings)
     record_event(
         "pm.planned",

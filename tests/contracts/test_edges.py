@@ -5,7 +5,7 @@ contract whose term has not begun."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits.services import VisitInput, record_visit
-from tests.contracts.helpers import contract_for, plan_for
+from tests.contracts.helpers import contract_for, plan_for, readings
 from tests.factories import make_customer, make_equipment, make_user
 
 
@@ -207,3 +207,32 @@ def test_a_contract_not_begun_has_earned_nothing(client, auth, today):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Until the term begins" in html and "Earned so far" not in html
+
+
+def test_a_meter_plan_counts_from_the_meter_on_its_start_day_not_the_latest(app, today):
+    """10,000 on the day the plan counts from and 40,000 now, every 30,000: due now by the
+    meter (counting from the latest reading would wait for 70,000)."""
+    plotter = make_equipment(meter_unit="sq_ft")
+    start = today - timedelta(days=60)
+    readings(plotter, start, [10_000])
+    readings(plotter, today - timedelta(days=1), [40_000])
+    (plan,) = plan_for([plotter], starts_on=start, every_months=6, every_meter=30_000)
+    assert plan.base_meter == 10_000 and plan.threshold == 40_000
+    assert plan.due_by == "meter" and plan.due_on <= today
+
+
+@pytest.mark.parametrize(
+    ("term", "renewed"),
+    [
+        (("2027-01-01", "2027-12-31"), ("2028-01-01", "2028-12-31")),  # into a leap year
+        (("2027-03-01", "2028-02-29"), ("2028-03-01", "2029-02-28")),  # out of one
+        (("2027-01-10", "2027-04-19"), ("2027-04-20", "2027-07-28")),  # not whole months: days
+    ],
+)
+def test_a_renewal_runs_as_long_as_the_term_it_follows(app, term, renewed):
+    customer = make_customer()
+    starts, ends = (date.fromisoformat(day) for day in term)
+    old = contract_for(customer, [make_equipment(customer)], starts_on=starts, ends_on=ends)
+    with unit_of_work():
+        renewal = renew_contract(old, actor_id=None, today=starts)
+    assert (renewal.starts_on.isoformat(), renewal.ends_on.isoformat()) == renewed
