@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -87,7 +87,11 @@ class Earnings:
 
 
 def _overlap(contract: Contract, start: date, end: date) -> tuple[date, date] | None:
-    first, last = max(contract.starts_on, start), min(contract.ends_on, end)
+    """The days of the range the contract covered (to the day before it was cancelled)."""
+    last_covered = contract.ends_on
+    if contract.cancelled_on is not None:
+        last_covered = min(last_covered, contract.cancelled_on - timedelta(days=1))
+    first, last = max(contract.starts_on, start), min(last_covered, end)
     return (first, last) if first <= last else None
 
 

@@ -73,6 +73,8 @@ class Contract(db.Model):
     response_hours: Mapped[int | None] = mapped_column(sa.Integer)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     state: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    # Cancelled: the first day it no longer covers (its start when cancelled as a draft).
+    cancelled_on: Mapped[date | None]
     # A renewal is a new contract that names the one it follows (one renewal each).
     renewal_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

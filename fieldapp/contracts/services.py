@@ -142,6 +142,10 @@ def change_state(contract: Contract, state: str, *, actor_id: int | None, today:
     if state == "active" and contract.ends_on < today:
         message = f"Contract {contract.number} ended on {contract.ends_on}: renew it instead."
         raise Invalid.field("state", message)
+    if state == "cancelled":
+        # It covers (and earns) nothing from today on; a draft never covered a day.
+        in_force = contract.state == "active"
+        contract.cancelled_on = max(contract.starts_on, today) if in_force else contract.starts_on
     contract.state = state
     words = {"active": "is active", "cancelled": "was cancelled", "expired": "expired"}
     _record(contract, f"Contract {contract.number} {words[state]}", actor_id)

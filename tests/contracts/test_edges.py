@@ -10,10 +10,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from fieldapp.contracts.earnings import contract_earnings
 from fieldapp.contracts.models import Contract, PmPlan
 from fieldapp.contracts.planner import run_planner
 from fieldapp.contracts.projection import add_months
-from fieldapp.contracts.services import next_number, renew_contract
+from fieldapp.contracts.services import add_a_year, change_state, next_number, renew_contract
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
@@ -236,3 +237,23 @@ def test_a_renewal_runs_as_long_as_the_term_it_follows(app, term, renewed):
     with unit_of_work():
         renewal = renew_contract(old, actor_id=None, today=starts)
     assert (renewal.starts_on.isoformat(), renewal.ends_on.isoformat()) == renewed
+
+
+def test_a_cancelled_contract_earns_only_the_days_it_covered(app, today):
+    """Cancelled after 100 days: 100 days of its price; a draft cancelled: nothing."""
+    customer = make_customer()
+    start = today - timedelta(days=100)
+    ran = contract_for(
+        customer, [make_equipment(customer)], starts_on=start, ends_on=add_a_year(start)
+    )
+    never = contract_for(
+        customer, [], starts_on=start, ends_on=add_a_year(start), number="SC-D-1", state="draft"
+    )
+    with unit_of_work():
+        for contract in (ran, never):
+            change_state(contract, "cancelled", actor_id=None, today=today)
+    assert (ran.cancelled_on, never.cancelled_on) == (today, start)
+    earned = {one.contract.id: one for one in contract_earnings(start, today, company_zone(), 6500)}
+    assert earned[ran.id].days == 100
+    assert earned[ran.id].revenue_cents == round(ran.price_cents_per_year * 100 / 365)
+    assert never.id not in earned or earned[never.id].days == 0

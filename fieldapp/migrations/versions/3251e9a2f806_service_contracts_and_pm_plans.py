@@ -33,6 +33,7 @@ def upgrade():
         sa.Column("response_hours", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("cancelled_on", sa.Date(), nullable=True),
         sa.Column("renewal_of_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
