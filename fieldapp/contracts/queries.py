@@ -155,6 +155,12 @@ class Forecast:
         return self.overdue + [row for week in self.weeks for row in week.rows]
 
 
+def _begun(today: date):
+    """A plan without a contract, or on one whose term has begun: a renewal's copies of the
+    plans wait for its first day (until then the contract it renews has them)."""
+    return sa.or_(PmPlan.contract_id.is_(None), Contract.starts_on <= today)
+
+
 def forecast(today: date, days: int = 90) -> Forecast:
     """Live plans due within days (and those overdue), each with its open PM job and the
     tech it is (or would be) with, by week; a fixed number of queries."""
@@ -162,7 +168,7 @@ def forecast(today: date, days: int = 90) -> Forecast:
     plans = list(
         db.session.scalars(
             live_plans_query()
-            .where(PmPlan.due_on <= until)
+            .where(PmPlan.due_on <= until, _begun(today))
             .options(joinedload(PmPlan.equipment), joinedload(PmPlan.contract))
             .order_by(PmPlan.due_on, PmPlan.id)
         ).unique()
@@ -170,7 +176,7 @@ def forecast(today: date, days: int = 90) -> Forecast:
     plans = [plan for plan in plans if plan.contract is None or plan.contract.ends_on >= today]
     unknown = db.session.scalar(
         sa.select(sa.func.count()).select_from(
-            live_plans_query().where(PmPlan.due_on.is_(None)).subquery()
+            live_plans_query().where(PmPlan.due_on.is_(None), _begun(today)).subquery()
         )
     )
     jobs = (
@@ -236,13 +242,13 @@ class OverduePms:
 
 def overdue_pm_count(today: date) -> int:
     """How many live plans are past their due day (one query)."""
-    late = live_plans_query().where(PmPlan.due_on < today)
+    late = live_plans_query().where(PmPlan.due_on < today, _begun(today))
     return db.session.scalar(sa.select(sa.func.count()).select_from(late.subquery())) or 0
 
 
 def overdue_pms(today: date, limit: int = 5) -> OverduePms:
     """Live plans past their due day, most overdue first (two queries)."""
-    late = live_plans_query().where(PmPlan.due_on < today)
+    late = live_plans_query().where(PmPlan.due_on < today, _begun(today))
     total = overdue_pm_count(today)
     first = (
         list(

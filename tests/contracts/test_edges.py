@@ -14,6 +14,7 @@ from fieldapp.contracts.earnings import contract_earnings
 from fieldapp.contracts.models import Contract, PmPlan
 from fieldapp.contracts.planner import run_planner
 from fieldapp.contracts.projection import add_months
+from fieldapp.contracts.queries import forecast, overdue_pm_count
 from fieldapp.contracts.services import add_a_year, change_state, next_number, renew_contract
 from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Invalid
@@ -83,6 +84,10 @@ def test_a_renewals_copied_plan_makes_no_second_pm_job_and_is_reset_by_the_pm(ap
         renewal.state = "active"
     copy = db.session.scalar(sa.select(PmPlan).where(PmPlan.contract_id == renewal.id))
     assert copy is not None and copy.id != plan.id
+    # Until the renewal begins the plotter is on the forecast and overdue once, not twice.
+    ahead = forecast(today, 90)
+    assert [row.plan.id for row in ahead.overdue] == [plan.id]
+    assert overdue_pm_count(today) == 1
     # The renewal's term begins: its copy is due as well, but the plotter's PM job is open.
     assert planner(renewal.starts_on).made == []
     with unit_of_work():
