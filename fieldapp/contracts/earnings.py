@@ -58,14 +58,11 @@ class Costs:
         self.parts_cents += other.parts_cents
 
 
-@dataclass
-class Earnings:
-    contract: Contract
-    days: int  # days of its term within the range
-    revenue_cents: int
+class CostsAtRate:
+    """What the visits (costs) cost at the hourly rate: a contract's, a plotter model's."""
+
     costs: Costs
     hourly_cents: int
-    plotter_ids: list[int]
 
     @property
     def labour_cents(self) -> int:
@@ -74,6 +71,16 @@ class Earnings:
     @property
     def cost_cents(self) -> int:
         return self.costs.cost_cents(self.hourly_cents)
+
+
+@dataclass
+class Earnings(CostsAtRate):
+    contract: Contract
+    days: int  # days of its term within the range
+    revenue_cents: int
+    costs: Costs
+    hourly_cents: int
+    plotter_ids: list[int]
 
     @property
     def margin_cents(self) -> int:
@@ -209,21 +216,13 @@ def contract_earnings(
 
 
 @dataclass
-class ModelCost:
+class ModelCost(CostsAtRate):
     make: str
     model: str
     plotters: int
     costs: Costs
     revenue_cents: int
     hourly_cents: int
-
-    @property
-    def labour_cents(self) -> int:
-        return self.costs.labour_cents(self.hourly_cents)
-
-    @property
-    def cost_cents(self) -> int:
-        return self.costs.cost_cents(self.hourly_cents)
 
     @property
     def cost_per_plotter_cents(self) -> int:

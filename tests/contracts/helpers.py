@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from fieldapp.contracts.schemas import ContractSchema, PlanSchema
 from fieldapp.contracts.services import create_contract, create_plans
+from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.models import MeterReading
 from fieldapp.extensions import db
 from fieldapp.localtime import company_zone
 from fieldapp.unit_of_work import unit_of_work
+from fieldapp.visits.services import VisitInput, record_visit
 
 
 def noon(day: date) -> datetime:
@@ -56,3 +59,21 @@ def readings(plotter, first_day: date, values) -> None:
                     taken_at=noon(first_day + timedelta(days=offset)),
                 )
             )
+
+
+def finish_pm(plotter, job, tech, summary: str, meter_reading: int | None = None) -> None:
+    """The tech logs the PM job done (a 50-minute visit ending now), as the phone sends it."""
+    with unit_of_work():
+        record_visit(
+            VisitInput(
+                id=uuid.uuid4(),
+                equipment=plotter.qr_token,
+                job=job.number,
+                outcome="pm_done",
+                started_at=utcnow() - timedelta(minutes=50),
+                finished_at=utcnow(),
+                summary=summary,
+                meter_reading=meter_reading,
+            ),
+            tech=tech,
+        )

@@ -4,7 +4,6 @@ contract whose term has not begun."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -16,14 +15,12 @@ from fieldapp.contracts.planner import run_planner
 from fieldapp.contracts.projection import add_months
 from fieldapp.contracts.queries import forecast, overdue_pm_count
 from fieldapp.contracts.services import add_a_year, change_state, next_number, renew_contract
-from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Invalid
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.unit_of_work import unit_of_work
-from fieldapp.visits.services import VisitInput, record_visit
-from tests.contracts.helpers import contract_for, plan_for, readings
+from tests.contracts.helpers import contract_for, finish_pm, plan_for, readings
 from tests.factories import make_customer, make_equipment, make_user
 
 
@@ -90,19 +87,7 @@ def test_a_renewals_copied_plan_makes_no_second_pm_job_and_is_reset_by_the_pm(ap
     assert overdue_pm_count(today) == 1 and ahead.unknown == 0  # the copy is not "unknown"
     # The renewal's term begins: its copy is due as well, but the plotter's PM job is open.
     assert planner(renewal.starts_on).made == []
-    with unit_of_work():
-        record_visit(
-            VisitInput(
-                id=uuid.uuid4(),
-                equipment=plotter.qr_token,
-                job=job.number,
-                outcome="pm_done",
-                started_at=utcnow() - timedelta(minutes=50),
-                finished_at=utcnow(),
-                summary="PM kit fitted, carriage rod cleaned",
-            ),
-            tech=make_user("tech"),
-        )
+    finish_pm(plotter, job, make_user("tech"), "PM kit fitted, carriage rod cleaned")
     db.session.refresh(copy)
     assert copy.last_done_on == today and copy.due_on == add_months(today, 3)
     assert planner(renewal.starts_on).made == []

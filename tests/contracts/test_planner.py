@@ -3,7 +3,6 @@ contract or a retired plotter makes none."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -12,13 +11,11 @@ import sqlalchemy as sa
 from fieldapp.contracts.models import PmPlan
 from fieldapp.contracts.planner import run_planner
 from fieldapp.contracts.projection import add_months
-from fieldapp.dbtypes import utcnow
 from fieldapp.extensions import db
 from fieldapp.jobs.models import Job
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.unit_of_work import unit_of_work
-from fieldapp.visits.services import VisitInput, record_visit
-from tests.contracts.helpers import contract_for, noon, plan_for, readings
+from tests.contracts.helpers import contract_for, finish_pm, noon, plan_for, readings
 from tests.factories import make_customer, make_equipment, make_user, make_visit
 
 
@@ -132,20 +129,7 @@ def test_a_done_pm_visit_resets_the_plan(app, today):
     tech = make_user("tech")
     (plan,) = plan_for([plotter], starts_on=today - timedelta(days=100), every_months=3)
     (job,) = planner(today).made  # overdue: due 3 months after the start
-    with unit_of_work():
-        record_visit(
-            VisitInput(
-                id=uuid.uuid4(),
-                equipment=plotter.qr_token,
-                job=job.number,
-                outcome="pm_done",
-                started_at=utcnow() - timedelta(minutes=50),
-                finished_at=utcnow(),
-                summary="PM kit: cleaned encoder strip, new cutter",
-                meter_reading=250_000,
-            ),
-            tech=tech,
-        )
+    finish_pm(plotter, job, tech, "PM kit: cleaned encoder strip, new cutter", 250_000)
     db.session.refresh(plan)
     db.session.refresh(job)
     assert job.status == "done"
