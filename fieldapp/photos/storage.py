@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,31 @@ class LocalFolder:
 
     def path(self, name: str) -> Path:
         return self.root / name
+
+    def read(self, name: str) -> bytes:
+        """The file's bytes; FileNotFoundError when there is none."""
+        return self.path(name).read_bytes()
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).is_file()
+
+    def names(self) -> Iterator[str]:
+        """Every stored name (as given to stage), staged files not yet in place excepted."""
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.endswith(".tmp"):
+                yield path.relative_to(self.root).as_posix()
+
+    def write(self, name: str, data: bytes) -> None:
+        """Put data under name at once, outside any transaction (a restore)."""
+        final = self.path(name)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = final.with_name(f"{final.name}.{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, final)
+
+    def delete(self, name: str) -> None:
+        """Remove the file under name at once (a restore); no file is not an error."""
+        self.path(name).unlink(missing_ok=True)
 
     def stage(self, session: Session, name: str, data: bytes) -> None:
         """Write data for name, to be put in place when session commits."""
