@@ -132,7 +132,6 @@ def configure(app: Flask, test_config: dict | None) -> None:
     ensure_secret_key(app.config, app.instance_path)
     ensure_vapid_key(app.config, app.instance_path)
     apply_production_rules(app.config)
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
 
 def register_extensions(app: Flask) -> None:

@@ -34,6 +34,10 @@ def defaults(instance_path: str) -> dict:
         "COMPANY_ADDRESS": "",
         "TIMEZONE": "America/Chicago",
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        # Photos, signatures and the logo: empty for UPLOAD_FOLDER, or s3://bucket/prefix
+        # (S3_ENDPOINT_URL for an S3-compatible store such as MinIO).
+        "STORAGE_URL": "",
+        "S3_ENDPOINT_URL": "",
         # A phone photo downscaled in the browser is well under this; the limit guards the server.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "PHOTO_MAX_PIXELS": 50_000_000,
@@ -75,6 +79,8 @@ def from_environment(environ: os._Environ | dict) -> dict:
         "SECRET_KEY": "SECRET_KEY",
         "PUBLIC_URL": "PUBLIC_URL",
         "UPLOAD_FOLDER": "UPLOAD_FOLDER",
+        "STORAGE_URL": "STORAGE_URL",
+        "S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
         "COMPANY_NAME": "COMPANY_NAME",
         "COMPANY_PHONE": "COMPANY_PHONE",
         "COMPANY_EMAIL": "COMPANY_EMAIL",

@@ -15,7 +15,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from fieldapp.photos.models import Photo
-from fieldapp.photos.services import photo_file
+from fieldapp.photos.services import photo_bytes
 
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 _PHOTO_PATH = re.compile(r"/photos/(?P<id>[0-9a-f-]{36})(?:/(?P<size>thumb))?")
@@ -54,10 +54,9 @@ class StoredPhotos(URLFetcher):
         if not url.startswith(_BASE) or photo is None:
             raise ValueError(f"not fetched for a PDF: {url[:200]}")
         size = match["size"] or "full"
-        path = photo_file(photo, size)
         content_type = photo.content_type if size == "full" else "image/jpeg"
         return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": content_type}, status=200
+            url, photo_bytes(photo, size), {"Content-Type": content_type}, status=200
         )
 
 

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, Response, abort, current_app, request
 
 from fieldapp.errors import Forbidden, Invalid
 from fieldapp.extensions import db
 from fieldapp.photos.images import UploadLimits, clean
 from fieldapp.photos.models import PHOTO_KINDS, Photo
-from fieldapp.photos.storage import LocalFolder, file_name
+from fieldapp.photos.storage import FileStore, file_name, store_from_config
 
 _STORE = "fieldapp.photos.store"
+# A stored file never changes under its name (a photo's id, the logo's content hash).
+A_YEAR = 365 * 24 * 3600
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_STORE] = LocalFolder(app.config["UPLOAD_FOLDER"])
+    """The app's one store (and so one S3 client), as STORAGE_URL names it."""
+    app.extensions[_STORE] = store_from_config(app.config)
 
 
-def store() -> LocalFolder:
+def store() -> FileStore:
     return current_app.extensions[_STORE]
 
 
@@ -116,5 +118,25 @@ def photos_by_id(photo_ids) -> dict[uuid.UUID, Photo]:
     return {photo.id: photo for photo in found}
 
 
-def photo_file(photo: Photo, size: str) -> Path:
-    return store().path(file_name(photo.id, size, photo.kind))
+def photo_bytes(photo: Photo, size: str) -> bytes:
+    """A photo's full image or thumbnail; FileNotFoundError when it is not stored."""
+    return store().read(file_name(photo.id, size, photo.kind))
+
+
+def stored_file_response(name: str, mimetype: str, *, public: bool) -> Response:
+    """A stored file as an answer to the request: cached for a year by the browser (public:
+    by shared caches too), with an ETag, and 304 when the browser has it already; 404 when
+    the file is not stored (a commit still putting it in place)."""
+    try:
+        data = store().read(name)
+    except FileNotFoundError:
+        abort(404)
+    response = Response(data, mimetype=mimetype)
+    response.add_etag()
+    response.cache_control.max_age = A_YEAR
+    response.cache_control.immutable = True
+    if public:
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    return response.make_conditional(request)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint
 
 from fieldapp.auth.access import STAFF, allow
 from fieldapp.extensions import db
 from fieldapp.photos.models import Photo
-from fieldapp.photos.services import photo_file
+from fieldapp.photos.services import stored_file_response
+from fieldapp.photos.storage import file_name
 
 bp = Blueprint("photos", __name__)
 
@@ -20,11 +21,5 @@ bp = Blueprint("photos", __name__)
 def photo(photo_id: uuid.UUID, size: str = "full"):
     """A stored photo or its thumbnail; photos never change, so they cache for long."""
     record = db.get_or_404(Photo, photo_id)
-    path = photo_file(record, size)
-    if not path.exists():
-        abort(404)
     mimetype = record.content_type if size == "full" else "image/jpeg"
-    response = send_file(path, mimetype=mimetype, conditional=True, max_age=31536000)
-    response.cache_control.private = True
-    response.cache_control.immutable = True
-    return response
+    return stored_file_response(file_name(record.id, size, record.kind), mimetype, public=False)

@@ -189,7 +189,7 @@ def logo_png() -> bytes | None:
     """The company's logo file (PNG), or None when there is none."""
     name = company().logo
     try:
-        return None if name is None else store().path(name).read_bytes()
+        return None if name is None else store().read(name)
     except FileNotFoundError:  # its commit is still putting it in place
         return None
 

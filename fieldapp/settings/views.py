@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from fieldapp.auth.access import ADMIN, OFFICE, PUBLIC, allow
 from fieldapp.errors import Invalid, ServiceError
 from fieldapp.form_values import cents_from_text
 from fieldapp.jobs.models import JOB_KINDS
-from fieldapp.photos.services import store
+from fieldapp.photos.services import stored_file_response
 from fieldapp.settings import services
 from fieldapp.unit_of_work import unit_of_work
 
@@ -126,13 +126,7 @@ def logo(digest: str):
     name = services.company().logo
     if name != f"{services.LOGO_PREFIX}{digest}.png":
         abort(404)
-    path = store().path(name)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="image/png", conditional=True, max_age=31536000)
-    response.cache_control.public = True
-    response.cache_control.immutable = True
-    return response
+    return stored_file_response(name, "image/png", public=True)
 
 
 def _company_page(errors: dict, status: int):

@@ -14,7 +14,7 @@ from PIL import Image
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
 from fieldapp.photos.models import Photo
-from fieldapp.photos.services import photo_file
+from fieldapp.photos.services import photo_bytes
 from tests import factories
 from tests.auth.test_sessions import run_parallel
 
@@ -74,13 +74,13 @@ def test_rotated_exif_photo_is_stored_upright_without_exif(app, client, tech):
     photo_id, response = put(client, buffer.getvalue())
     assert response.status_code == 201
     assert (response.json["width"], response.json["height"]) == (200, 400)
-    with Image.open(photo_file(db.session.get(Photo, photo_id), "full")) as stored:
+    with Image.open(io.BytesIO(photo_bytes(db.session.get(Photo, photo_id), "full"))) as stored:
         assert stored.size == (200, 400)
         assert not stored.getexif()
         assert "exif" not in stored.info and "icc_profile" not in stored.info
         r, g, b = stored.convert("RGB").getpixel((100, 10))  # the blue edge is now on top
     assert b > 150 and r < 100
-    with Image.open(photo_file(db.session.get(Photo, photo_id), "thumb")) as thumb:
+    with Image.open(io.BytesIO(photo_bytes(db.session.get(Photo, photo_id), "thumb"))) as thumb:
         assert max(thumb.size) == 320
 
 
@@ -106,6 +106,18 @@ def test_photo_served_only_to_staff(client, tech, auth):
         assert thumb.status_code == 200 and thumb.data and full_size
     auth.logout()
     assert client.get(f"/photos/{photo_id}").status_code == 302
+
+
+def test_a_photo_caches_for_a_year_and_answers_304_when_unchanged(client, tech):
+    """From the local folder: private, immutable, a year, an ETag, and 304 when sent back."""
+    photo_id, _ = put(client, _jpeg(100, 100))
+    served = client.get(f"/photos/{photo_id}")
+    cache = {part.strip() for part in served.headers["Cache-Control"].split(",")}
+    assert {"private", "immutable", "max-age=31536000"} <= cache
+    again = client.get(f"/photos/{photo_id}", headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get(f"/photos/{photo_id}", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == served.data
 
 
 def test_someone_elses_photo_id_is_refused(client, tech, auth):
@@ -187,7 +199,7 @@ def test_parallel_uploads_of_one_photo_id_agree(live_app):
         photo = db.session.get(Photo, photo_id)
         owner = db.session.get(User, photo.uploaded_by_id)
         assert owner.email == winner
-        with Image.open(photo_file(photo, "full")) as stored:
+        with Image.open(io.BytesIO(photo_bytes(photo, "full"))) as stored:
             red, _, blue = stored.convert("RGB").getpixel((10, 10))
         assert (red > blue) == (winner == emails[0])
         leftovers = [p for p in stored_files(app) if p.suffix == ".tmp"]
