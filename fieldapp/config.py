@@ -79,6 +79,7 @@ def from_environment(environ: os._Environ | dict) -> dict:
         "SECRET_KEY": "SECRET_KEY",
         "PUBLIC_URL": "PUBLIC_URL",
         "UPLOAD_FOLDER": "UPLOAD_FOLDER",
+        "BACKUP_FOLDER": "BACKUP_FOLDER",
         "STORAGE_URL": "STORAGE_URL",
         "S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
         "COMPANY_NAME": "COMPANY_NAME",

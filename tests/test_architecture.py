@@ -68,6 +68,7 @@ APP = {
     "compression",
     "api",
     "demo",
+    "backup",  # backs up every table and file; wraps `flask db upgrade`
 }
 # The API's shared edge (blueprint, body loading, OpenAPI) is what every feature's api uses.
 SHARED_EDGE = {"fieldapp.api"}
