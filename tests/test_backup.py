@@ -9,24 +9,35 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
+from alembic.util.exc import CommandError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from flask_migrate import upgrade
 
 from fieldapp import create_app
+from fieldapp.backup import databases
 from fieldapp.backup import services as backup_services
+from fieldapp.backup.archive import read_manifest
 from fieldapp.backup.databases import describe
 from fieldapp.config import normalise_database_url
 from fieldapp.customers.models import Customer
 from fieldapp.extensions import db
-from fieldapp.photos.services import add_photo, store
+from fieldapp.photos.models import Photo
+from fieldapp.photos.services import add_photo, remove_photo, store
 from fieldapp.photos.storage import file_name
+from fieldapp.settings.services import change_logo
+from fieldapp.unit_of_work import unit_of_work
 from tests import factories
+from tests.conftest import POSTGRES_URL
+from tests.settings.test_company import logo_png
+from tests.test_migrations import current_revision
 
 # The head of the last release (as in test_migrations): a database at it is "older".
 PREVIOUS_RELEASE = "1ad3bfacaf8c"
@@ -64,11 +75,6 @@ def cli(app, *args, input=None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
-def current_revision() -> str | None:
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
 def customer_names() -> set[str]:
     db.session.remove()
     return set(db.session.scalars(sa.select(Customer.name)))
@@ -100,7 +106,8 @@ def with_manifest(**fields):
 
 def test_a_restore_brings_back_the_data_and_the_files_as_they_were(migrated, tmp_path):
     """Backup, then add a row, delete a row and a photo's file, add a file and a table:
-    after restore --yes, is every change gone and the photo's bytes the same?"""
+    after restore --yes, is every change gone and the photo's bytes the same? (A file
+    beside them that is not one the app stores stays.)"""
     factories.make_customer(name="Kept Architects")
     doomed = factories.make_customer(name="Deleted Later Ltd")
     photo = factories.committed(add_photo, factories.jpeg_bytes())
@@ -118,7 +125,9 @@ def test_a_restore_brings_back_the_data_and_the_files_as_they_were(migrated, tmp
     db.session.delete(db.session.get(Customer, doomed.id))
     db.session.commit()
     store().delete(full)
-    store().write("photos/zz/added-after-backup.jpg", b"not in the backup")
+    added = file_name(uuid.uuid4(), "full", "photo")
+    store().write(added, b"not in the backup")
+    store().write("notes/not-the-app-s.txt", b"the operator's")
     with db.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE made_after_backup (id integer)")
 
@@ -128,8 +137,8 @@ def test_a_restore_brings_back_the_data_and_the_files_as_they_were(migrated, tmp
 
     assert customer_names() == {"Kept Architects", "Deleted Later Ltd"}
     assert store().read(full) == photo_bytes
-    assert not store().exists("photos/zz/added-after-backup.jpg")
-    assert sorted(store().names()) == sorted([full, thumb])
+    assert not store().exists(added)
+    assert sorted(store().names()) == sorted([full, "notes/not-the-app-s.txt", thumb])
     assert "made_after_backup" not in table_names()
     assert current_revision() == head
 
@@ -221,22 +230,36 @@ def test_an_older_backup_is_migrated_to_head_after_the_restore(fresh, tmp_path):
     assert names == ["Warehouse"]
 
 
-def test_a_restore_that_does_not_match_the_manifest_fails(migrated, tmp_path):
-    """The rows restored are counted against the manifest before any migration: a
-    mismatch (here a manifest that lists one customer more) exits non-zero and says so."""
+def test_a_restore_that_does_not_match_the_manifest_fails_and_changes_nothing(migrated, tmp_path):
+    """The backup's database is checked against its manifest before it replaces anything
+    (SQLite) or inside the restore's transaction (PostgreSQL): a manifest that lists one
+    customer more, or an older revision than its database is at (which would slip a newer
+    schema past the refusal), exits non-zero, says so, and the data stays as it was."""
     factories.make_customer(name="Counted Ltd")
     archive = tmp_path / "b.tar"
     assert cli(migrated, "backup", "create", str(archive)).exit_code == 0
     with tarfile.open(archive) as tar:
         tables = json.load(tar.extractfile("manifest.json"))["tables"]
-    wrong = rewritten(
-        archive, tmp_path / "wrong.tar.gz", with_manifest(tables={**tables, "customers": 2})
+    more_rows = rewritten(
+        archive, tmp_path / "rows.tar.gz", with_manifest(tables={**tables, "customers": 2})
     )
+    older = rewritten(archive, tmp_path / "older.tar.gz", with_manifest(revision=PREVIOUS_RELEASE))
+    factories.make_customer(name="Made After Backup")
+    added = file_name(uuid.uuid4(), "full", "photo")
+    store().write(added, b"after")
+    head = current_revision()
+    cases = {
+        more_rows: "does not hold the rows the backup lists (tables: customers)",
+        older: f"is at schema revision {head}, but its manifest says {PREVIOUS_RELEASE}",
+    }
+    for path, message in cases.items():
+        result = cli(migrated, "backup", "restore", str(path), "--yes")
 
-    result = cli(migrated, "backup", "restore", str(wrong), "--yes")
-
-    assert result.exit_code == 1
-    assert "does not hold the rows the backup lists (tables: customers)" in result.output
+        assert result.exit_code == 1, result.output
+        assert message in result.output and "Nothing was changed" in result.output
+        assert customer_names() == {"Counted Ltd", "Made After Backup"}
+        assert current_revision() == head
+        assert store().exists(added)
 
 
 def test_answering_no_changes_nothing(migrated, tmp_path):
@@ -244,7 +267,8 @@ def test_answering_no_changes_nothing(migrated, tmp_path):
     archive = tmp_path / "b.tar.gz"
     assert cli(migrated, "backup", "create", str(archive)).exit_code == 0
     factories.make_customer(name="Made After Backup")
-    store().write("photos/aa/after.jpg", b"after")
+    store().write(file_name(uuid.uuid4(), "full", "photo"), b"after")
+    stored_before = sorted(store().names())
 
     result = cli(migrated, "backup", "restore", str(archive), input="n\n")
 
@@ -254,7 +278,7 @@ def test_answering_no_changes_nothing(migrated, tmp_path):
     assert "Replace the data with this backup?" in result.output
     assert "Nothing was changed." in result.output
     assert customer_names() == {"Made After Backup"}
-    assert store().exists("photos/aa/after.jpg")
+    assert sorted(store().names()) == stored_before
 
 
 def test_the_database_url_is_shown_without_its_password():
@@ -371,3 +395,186 @@ def test_db_upgrade_of_a_fresh_or_current_database_takes_no_backup(fresh, tmp_pa
     assert current_revision() is not None
     assert not (tmp_path / "backups").exists()
     assert "backup" not in (first.output + again.output).lower()
+
+
+def snapshots_then(monkeypatch, action) -> list:
+    """Make each database snapshot of a backup run action(number of the snapshot) right
+    after it is taken: what commits between the snapshot and the reading of the files."""
+    taken: list = []
+
+    def wrap(snapshot):
+        def then_act(*args):
+            taken.append(snapshot(*args))
+            action(len(taken))
+            return taken[-1]
+
+        return then_act
+
+    for name in ("snapshot_sqlite", "snapshot_postgresql"):
+        monkeypatch.setattr(databases, name, wrap(getattr(databases, name)))
+    return taken
+
+
+def manifest_of(path: Path) -> dict:
+    with tarfile.open(path) as tar:
+        return json.load(tar.extractfile("manifest.json"))
+
+
+def test_a_photo_removed_while_the_backup_is_taken_makes_it_take_again(
+    migrated, tmp_path, monkeypatch
+):
+    """A photo's removal commits after the database snapshot, before the files are read:
+    the snapshot names files the archive lacks, so the backup is taken again, and holds
+    every file its rows name."""
+    kept = factories.committed(add_photo, factories.jpeg_bytes())
+    removed = factories.committed(add_photo, factories.jpeg_bytes())
+
+    def remove_first_time(number: int) -> None:
+        if number == 1:
+            with unit_of_work():
+                remove_photo(db.session.get(Photo, removed.id))
+
+    taken = snapshots_then(monkeypatch, remove_first_time)
+    archive = tmp_path / "b.tar.gz"
+
+    result = cli(migrated, "backup", "create", str(archive))
+
+    assert result.exit_code == 0, result.output
+    assert len(taken) == 2
+    manifest = manifest_of(archive)
+    assert manifest["tables"]["photos"] == 1
+    assert sorted(item["name"] for item in manifest["files"]) == sorted(
+        file_name(kept.id, size, "photo") for size in ("full", "thumb")
+    )
+
+
+def test_a_file_lost_for_good_is_listed_and_warned_about_not_blocking_backups(migrated, tmp_path):
+    """A photo's file and the logo gone from the store for good: the backup is tried a few
+    times, then written with the lost files listed in its manifest, and a warning."""
+    photo = factories.committed(add_photo, factories.jpeg_bytes())
+    store().delete(file_name(photo.id, "full", "photo"))
+    logo = factories.committed(change_logo, logo_png(), actor_id=None).logo
+    store().delete(logo)
+    target = tmp_path / "out" / "b.tar.gz"
+    target.parent.mkdir()
+
+    result = cli(migrated, "backup", "create", str(target))
+
+    assert result.exit_code == 0, result.output
+    assert "Warning: 2 stored file(s) named by the database are not in the store" in result.output
+    assert logo in result.output
+    manifest = read_manifest(target)
+    assert manifest["missing_files"] == sorted([file_name(photo.id, "full", "photo"), logo])
+    assert [path.name for path in target.parent.iterdir()] == ["b.tar.gz"]
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most servers run with (files readable by all unless made otherwise)."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def test_a_backup_is_readable_by_its_owner_only(fresh, tmp_path, usual_umask):
+    """It holds every password hash and customer: the archive is 0600 and the folder the
+    upgrade's backups go to 0700."""
+    upgrade(revision=PREVIOUS_RELEASE)
+    archive = tmp_path / "b.tar.gz"
+    assert cli(fresh, "backup", "create", str(archive)).exit_code == 0
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+    assert cli(fresh, "db", "upgrade").exit_code == 0
+    if db.engine.dialect.name == "sqlite":
+        folder = tmp_path / "backups"
+        assert folder.stat().st_mode & 0o777 == 0o700
+        [written] = folder.iterdir()
+        assert written.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL schemas: set FIELDAPP_TEST_DATABASE_URL")
+def test_another_schema_of_the_database_is_neither_backed_up_nor_touched(migrated, tmp_path):
+    """A reporting schema beside the app's: the backup holds only the app's schema, and the
+    restore replaces that alone."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA reporting")
+        connection.exec_driver_sql("CREATE TABLE reporting.daily (total integer)")
+        connection.exec_driver_sql("INSERT INTO reporting.daily VALUES (1)")
+    factories.make_customer(name="Kept Ltd")
+    archive = tmp_path / "b.tar"
+    assert cli(migrated, "backup", "create", str(archive)).exit_code == 0
+    factories.make_customer(name="Made After Backup")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO reporting.daily VALUES (2)")
+
+    result = cli(migrated, "backup", "restore", str(archive), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert customer_names() == {"Kept Ltd"}
+    with db.engine.connect() as connection:
+        totals = connection.exec_driver_sql("SELECT total FROM reporting.daily").scalars().all()
+    assert sorted(totals) == [1, 2]
+
+
+def test_a_failing_store_or_database_is_a_clear_message_not_a_traceback(
+    migrated, tmp_path, monkeypatch
+):
+    """S3 refusing the listing (AccessDenied), S3 out of reach during a restore, a failed
+    migration after it: each exits 1 with a message saying what failed."""
+
+    class Refusing:
+        def names(self):
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "ListObjectsV2")
+
+    monkeypatch.setattr(backup_services, "store", Refusing)
+    target = tmp_path / "out" / "b.tar"
+    target.parent.mkdir()
+    result = cli(migrated, "backup", "create", str(target))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "The backup failed, nothing was written: the file store (S3)" in result.output
+    assert "AccessDenied" in result.output
+    assert list(target.parent.iterdir()) == []
+    monkeypatch.undo()
+
+    factories.committed(add_photo, factories.jpeg_bytes())
+    assert cli(migrated, "backup", "create", str(target)).exit_code == 0
+
+    class Unreachable:
+        def write(self, name, data):
+            raise EndpointConnectionError(endpoint_url="http://s3.example")
+
+    monkeypatch.setattr(backup_services, "store", Unreachable)
+    result = cli(migrated, "backup", "restore", str(target), "--yes")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "The restore did not finish: the file store (S3)" in result.output
+    assert "http://s3.example" in result.output
+    monkeypatch.undo()
+
+    def failing_upgrade():
+        raise CommandError("Can't locate revision identified by 'abc'")
+
+    monkeypatch.setattr(backup_services, "schema_heads", lambda directory=None: ("newer",))
+    monkeypatch.setattr(backup_services, "upgrade", failing_upgrade)
+    result = cli(migrated, "backup", "restore", str(target), "--yes")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "The restore did not finish: the migration failed: Can't locate" in result.output
+
+
+def test_a_manifest_naming_what_the_app_never_stores_is_refused(migrated, tmp_path):
+    """Only a photo's or the logo's name may be restored into the store, and the database
+    must be the dialect's member: anything else is a damaged manifest, refused as such."""
+    archive = tmp_path / "b.tar"
+    assert cli(migrated, "backup", "create", str(archive)).exit_code == 0
+    sha = "0" * 64
+    bad_names = [".", "photos/", "photos/ab/x\x00.jpg", ".staged/0123", "photos/ab/../../x.jpg"]
+    changes = [with_manifest(files=[{"name": n, "size": 1, "sha256": sha}]) for n in bad_names]
+    changes.append(with_manifest(database={"name": "manifest.json", "size": 1, "sha256": sha}))
+    factories.make_customer(name="Present Ltd")
+    for number, change in enumerate(changes):
+        path = rewritten(archive, tmp_path / f"bad{number}.tar.gz", change)
+
+        result = cli(migrated, "backup", "restore", str(path), "--yes")
+
+        assert result.exit_code == 1, (number, result.output)
+        assert "damaged: its manifest.json is incomplete" in result.output, result.output
+    assert customer_names() == {"Present Ltd"}

@@ -14,8 +14,10 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
+
+from fieldapp.photos.storage import STORED_NAME
 
 FORMAT = "fieldapp-backup"
 FORMAT_VERSION = 1
@@ -66,11 +68,13 @@ class ArchiveWriter:
 @contextmanager
 def written_atomically(target: Path) -> Iterator[ArchiveWriter]:
     """Write the archive under a temporary name beside target, renamed only when complete:
-    a failure (or a crash) never leaves a half-written file under the name asked for."""
+    a failure (or a crash) never leaves a half-written file under the name asked for. Only
+    its owner may read it (it holds every password hash and customer)."""
     mode = "w:gz" if target.name.endswith((".gz", ".tgz")) else "w"
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with temporary.open("wb") as raw:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as raw:
             with tarfile.open(fileobj=raw, mode=mode) as tar:
                 yield ArchiveWriter(tar)
             raw.flush()
@@ -132,8 +136,11 @@ def _manifest(tar: tarfile.TarFile, path: Path) -> dict:
         and isinstance(manifest.get("tables"), dict)
         and all(isinstance(v, int) for v in manifest["tables"].values())
         and _is_entry(manifest.get("database"))
+        and manifest["database"]["name"] == DATABASE_MEMBERS[manifest["dialect"]]
         and isinstance(manifest.get("files"), list)
-        and all(_is_entry(item) and _safe(item["name"]) for item in manifest["files"])
+        and all(
+            _is_entry(item) and STORED_NAME.fullmatch(item["name"]) for item in manifest["files"]
+        )
     )
     if not shape_ok:
         raise BackupError(f"{path} is damaged: its {MANIFEST} is incomplete.")
@@ -147,12 +154,6 @@ def _is_entry(item) -> bool:
         and isinstance(item.get("size"), int)
         and isinstance(item.get("sha256"), str)
     )
-
-
-def _safe(name: str) -> bool:
-    """A stored name must stay inside the store: relative, no '..', no backslashes."""
-    pure = PurePosixPath(name)
-    return bool(name) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in name
 
 
 def _members(manifest: dict) -> dict[str, dict]:

@@ -11,16 +11,9 @@ from flask_migrate.cli import db as migrate_cli
 
 from fieldapp.backup import services
 from fieldapp.backup.archive import BackupError
+from fieldapp.templating import file_size
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and stored files.")
-
-
-def size_text(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 def summary(made: services.Made) -> str:
@@ -28,7 +21,16 @@ def summary(made: services.Made) -> str:
     return (
         f"Backed up {manifest['dialect']} at revision {manifest['revision'] or '(none)'}: "
         f"{len(manifest['tables'])} tables, {services.total_rows(manifest)} rows, "
-        f"{len(manifest['files'])} files -> {made.path} ({size_text(made.size)})"
+        f"{len(manifest['files'])} files -> {made.path} ({file_size(made.size)})"
+    ) + _missing_files_warning(manifest["missing_files"])
+
+
+def _missing_files_warning(missing: list[str]) -> str:
+    if not missing:
+        return ""
+    return (
+        f"\nWarning: {len(missing)} stored file(s) named by the database are not in the store "
+        f"(lost before this backup), e.g. {missing[0]}; the manifest lists them."
     )
 
 
@@ -42,6 +44,10 @@ def create(file: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:  # a full disk, an unreadable stored file: nothing is left at FILE
         raise click.ClickException(f"The backup failed, nothing was written: {exc}") from exc
+    except services.FAILURES as exc:
+        raise click.ClickException(
+            f"The backup failed, nothing was written: {services.failure_text(exc)}"
+        ) from exc
     click.echo(summary(made))
 
 
@@ -71,6 +77,10 @@ def restore(file: Path, yes: bool) -> None:
         restored = services.restore_backup(file, manifest)
     except (BackupError, OSError) as exc:
         raise click.ClickException(f"The restore did not finish: {exc}") from exc
+    except services.FAILURES as exc:
+        raise click.ClickException(
+            f"The restore did not finish: {services.failure_text(exc)}"
+        ) from exc
     click.echo(
         f"Restored {services.total_rows(manifest)} rows and {len(manifest['files'])} files "
         f"from {file}."
@@ -110,6 +120,10 @@ def _backup_before_upgrade(directory: str | None) -> None:
         made = services.backup_before_upgrade(from_revision)
     except (BackupError, OSError) as exc:
         raise click.ClickException(f"{exc} The upgrade was not run.") from exc
+    except services.FAILURES as exc:
+        raise click.ClickException(
+            f"The backup failed: {services.failure_text(exc)}. The upgrade was not run."
+        ) from exc
     click.echo(f"Before upgrading: {summary(made)}")
 
 

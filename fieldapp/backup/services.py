@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from flask_migrate import upgrade
 
@@ -18,6 +20,11 @@ from fieldapp.backup import archive, databases
 from fieldapp.backup.archive import BackupError
 from fieldapp.extensions import db
 from fieldapp.photos.services import store
+from fieldapp.photos.storage import STORED_NAME
+
+# A backup is taken again when a file its rows name went away while it was made (a photo
+# removal or a new logo committed between the snapshot and the reading of the files).
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,32 @@ def create_backup(target: Path) -> Made:
     name = dialect()
     if name not in archive.DATABASE_MEMBERS:
         raise BackupError(f"FieldApp cannot back up a {name} database.")
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _take_backup(target, name, last_attempt=attempt == ATTEMPTS)
+        except _FilesGone:
+            continue
+    raise AssertionError("the last attempt keeps what is missing")  # pragma: no cover
+
+
+class _FilesGone(BackupError):
+    """Files the snapshot's rows name were not in the store when it was read."""
+
+    def __init__(self, missing: set[str]):
+        super().__init__(f"{len(missing)} file(s) missing")
+        self.count, self.example = len(missing), min(missing)
+
+
+def _take_backup(target: Path, name: str, *, last_attempt: bool) -> Made:
+    """One try; a file the rows name that is missing makes it fail, unless it is the last
+    try: a file lost for good must not stop every backup, so it is listed in the manifest
+    (missing_files) and the command warns."""
     member = archive.DATABASE_MEMBERS[name]
     with tempfile.TemporaryDirectory(prefix=".fieldapp-backup-", dir=target.parent) as work:
         copy = Path(work) / Path(member).name
         # The database first, then the files: a photo's file is put in place after its row
-        # commits, so every photo in the snapshot has its file by the time files are read.
+        # commits, so every photo in the snapshot has its file by the time files are read;
+        # one removed since then is missed, and the whole backup taken again.
         taken_at = datetime.now(UTC)
         if name == "sqlite":
             snapshot = databases.snapshot_sqlite(db.engine.url, copy)
@@ -77,6 +105,9 @@ def create_backup(target: Path) -> Made:
                     continue
                 writer.add_bytes(archive.FILES + stored, data)
                 entries.append(archive.entry(stored, data))
+            missing = snapshot.files - {item["name"] for item in entries}
+            if missing and not last_attempt:
+                raise _FilesGone(missing)
             manifest = {
                 "format": archive.FORMAT,
                 "format_version": archive.FORMAT_VERSION,
@@ -86,6 +117,7 @@ def create_backup(target: Path) -> Made:
                 "tables": snapshot.tables,
                 "database": archive.file_entry(member, copy),
                 "files": entries,
+                "missing_files": sorted(missing),
             }
             writer.add_bytes(archive.MANIFEST, json.dumps(manifest, indent=2).encode())
     return Made(target, manifest, target.stat().st_size)
@@ -130,34 +162,31 @@ def read_backup(path: Path) -> dict:
 
 def restore_backup(path: Path, manifest: dict) -> Restored:
     """Replace the database and the stored files with the backup's (read_backup checked
-    it), check the rows, then migrate an older schema up to this code's head."""
+    it), then migrate an older schema up to this code's head. Its database must hold the
+    rows and the revision its manifest lists, checked before anything is replaced (SQLite)
+    or inside the transaction that replaces it (PostgreSQL): a mismatch changes nothing.
+    Files stored since the backup are deleted last, once the database is restored."""
     path = Path(path)
     member = manifest["database"]["name"]
+    revision, tables = manifest["revision"], manifest["tables"]
     with tempfile.TemporaryDirectory(prefix="fieldapp-restore-") as work:
         copy = Path(work) / Path(member).name
         with copy.open("wb") as target:
             archive.copy_member(path, manifest, member, target)
+        if manifest["dialect"] == "sqlite":
+            databases.check_matches(databases.sqlite_snapshot(copy), revision, tables)
+        # The files first: they only add to the store (a file never changes under its name),
+        # so the database restored never names a file that is not there.
+        _write_files(path, manifest)
         # Our own pooled connections would hold locks (PostgreSQL) or stale pages.
         db.session.remove()
         db.engine.dispose()
         if manifest["dialect"] == "sqlite":
             databases.replace_sqlite(db.engine.url, copy)
-        else:
-            databases.replace_postgresql(db.engine, copy, Path(work))
+        else:  # checked inside the restore's transaction
+            databases.replace_postgresql(db.engine, copy, Path(work), revision, tables)
         db.engine.dispose()
-    with db.engine.connect() as connection:
-        counts = databases.row_counts(connection)
-    if counts != manifest["tables"]:
-        differ = sorted(
-            table
-            for table in set(counts) | set(manifest["tables"])
-            if counts.get(table) != manifest["tables"].get(table)
-        )
-        raise BackupError(
-            f"The restored database does not hold the rows the backup lists (tables: "
-            f"{', '.join(differ[:5])}). Restore again, or from another backup."
-        )
-    _restore_files(path, manifest)
+    _delete_files_not_in(manifest)
     migrated_to = None
     if manifest["revision"] not in schema_heads():
         upgrade()
@@ -165,15 +194,20 @@ def restore_backup(path: Path, manifest: dict) -> Restored:
     return Restored(manifest, migrated_to)
 
 
-def _restore_files(path: Path, manifest: dict) -> None:
-    """Every file of the backup written back; files stored since then deleted."""
+def _write_files(path: Path, manifest: dict) -> None:
+    """Every file of the backup written back."""
     files = store()
-    kept = set()
     for stored, data in archive.stored_files(path, manifest):
         files.write(stored, data)
-        kept.add(stored)
+
+
+def _delete_files_not_in(manifest: dict) -> None:
+    """The files the app stored since the backup deleted; anything else beside them (under
+    the bucket's prefix or in the folder) is not the app's and stays."""
+    files = store()
+    kept = {item["name"] for item in manifest["files"]}
     for stored in list(files.names()):
-        if stored not in kept:
+        if stored not in kept and STORED_NAME.fullmatch(stored):
             files.delete(stored)
 
 
@@ -203,9 +237,23 @@ def backup_folder() -> Path:
 def backup_before_upgrade(from_revision: str) -> Made:
     """The backup `flask db upgrade` takes of a SQLite database before migrating it."""
     folder = backup_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return create_backup(folder / f"before-upgrade-{from_revision}-{stamp}.tar.gz")
+
+
+# What the database, the bucket or a migration raise when one fails under a backup or a
+# restore (BackupError and OSError aside), and what the message says failed.
+FAILURES = (sqlite3.Error, sa.exc.SQLAlchemyError, ClientError, BotoCoreError, CommandError)
+
+
+def failure_text(error: Exception) -> str:
+    """What failed, for one of FAILURES."""
+    if isinstance(error, ClientError | BotoCoreError):
+        return f"the file store (S3) failed or refused: {error}"
+    if isinstance(error, CommandError):
+        return f"the migration failed: {error}"
+    return f"the database failed: {getattr(error, 'orig', None) or error}"
 
 
 def total_rows(manifest: dict) -> int:

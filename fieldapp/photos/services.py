@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, request
 
 from fieldapp.errors import Forbidden, Invalid
 from fieldapp.extensions import db
-from fieldapp.photos.images import UploadLimits, clean
+from fieldapp.photos.images import CleanImage, UploadLimits, clean
 from fieldapp.photos.models import PHOTO_KINDS, Photo
-from fieldapp.photos.storage import FileStore, file_name, store_from_config
+from fieldapp.photos.storage import SIZES, FileStore, file_name, store_from_config
 
 _STORE = "fieldapp.photos.store"
 # A stored file never changes under its name (a photo's id, the logo's content hash).
@@ -64,10 +66,16 @@ def add_photo(
     )
     db.session.add(photo)
     db.session.flush()
-    files = store()
-    files.stage(db.session(), file_name(photo.id, "full", kind), image.full)
-    files.stage(db.session(), file_name(photo.id, "thumb", kind), image.thumbnail)
+    _stage_files(photo, image)
     return photo
+
+
+def _stage_files(photo: Photo, image: CleanImage, sizes: Collection[str] = SIZES) -> None:
+    """Stage the photo's full image and thumbnail (or those of sizes)."""
+    files = store()
+    for size, data in (("full", image.full), ("thumb", image.thumbnail)):
+        if size in sizes:
+            files.stage(db.session(), file_name(photo.id, size, photo.kind), data)
 
 
 def existing_upload(photo_id: uuid.UUID, uploaded_by_id: int) -> Photo | None:
@@ -83,11 +91,17 @@ def put_photo(
 ) -> tuple[Photo, bool]:
     """Store a photo under the id the phone chose; returns (photo, created).
 
-    Sending it again changes nothing; another person's photo id is refused, never overwritten.
-    Two uploads of one id at once: the loser's insert fails, and run again it finds the row.
+    Sending it again changes nothing, except to store again a file of it that is missing
+    (its commit could not put it in place); another person's photo id is refused, never
+    overwritten. Two uploads of one id at once: the loser's insert fails, and run again it
+    finds the row.
     """
     existing = existing_upload(photo_id, uploaded_by_id)
     if existing is not None:
+        files = store()
+        missing = [s for s in SIZES if not files.exists(file_name(existing.id, s, existing.kind))]
+        if missing:
+            _stage_files(existing, clean(data, existing.kind, staff_limits()), missing)
         return existing, False
     return add_photo(data, photo_id=photo_id, kind=kind, uploaded_by_id=uploaded_by_id), True
 
@@ -95,7 +109,7 @@ def put_photo(
 def remove_photo(photo: Photo) -> None:
     """Delete a photo and, once that commits, its files (one added by mistake)."""
     files = store()
-    for size in ("full", "thumb"):
+    for size in SIZES:
         files.remove_after_commit(db.session(), file_name(photo.id, size, photo.kind))
     db.session.delete(photo)
 
@@ -126,17 +140,21 @@ def photo_bytes(photo: Photo, size: str) -> bytes:
 def stored_file_response(name: str, mimetype: str, *, public: bool) -> Response:
     """A stored file as an answer to the request: cached for a year by the browser (public:
     by shared caches too), with an ETag, and 304 when the browser has it already; 404 when
-    the file is not stored (a commit still putting it in place)."""
-    try:
-        data = store().read(name)
-    except FileNotFoundError:
-        abort(404)
-    response = Response(data, mimetype=mimetype)
-    response.add_etag()
+    the file is not stored (a commit still putting it in place). A file never changes under
+    its name, so the name makes the ETag, and a 304 reads nothing from the store."""
+    etag = hashlib.sha256(name.encode()).hexdigest()[:32]
+    response = Response(mimetype=mimetype)
+    response.set_etag(etag)
     response.cache_control.max_age = A_YEAR
     response.cache_control.immutable = True
     if public:
         response.cache_control.public = True
     else:
         response.cache_control.private = True
-    return response.make_conditional(request)
+    if request.if_none_match.contains(etag):
+        return response.make_conditional(request)  # 304
+    try:
+        response.set_data(store().read(name))
+    except FileNotFoundError:
+        abort(404)
+    return response

@@ -32,6 +32,16 @@ log = logging.getLogger("fieldapp.photos")
 _STAGED = "fieldapp.photos.staged"
 # S3's rules for a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens.
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# What S3 answers for a key that is not there: NoSuchKey, or 404 to a HEAD; and 403 on AWS
+# when the credentials may read objects but not list the bucket.
+_MISSING = ("NoSuchKey", "404")
+_DENIED = ("AccessDenied", "403")
+# Every name the app stores a file under: a photo's full image, its thumbnail or a signature
+# (file_name below), and the company logo, named by its content hash (settings' LOGO_PREFIX).
+STORED_NAME = re.compile(
+    r"photos/(?P<dir>[0-9a-f]{2})/(?P=dir)[0-9a-f]{30}(\.jpg|\.thumb\.jpg|\.png)"
+    r"|company/logo-[0-9a-f]{16}\.png"
+)
 
 
 class FileStore:
@@ -71,7 +81,8 @@ class FileStore:
         raise NotImplementedError
 
     def _publish(self, temporary: Any, name: str) -> None:
-        """Put the temporary file in place under name; the temporary name is gone after."""
+        """Put the temporary file in place under name; the temporary name is gone after (and
+        kept if that fails)."""
         raise NotImplementedError
 
     def _discard(self, temporary: Any) -> None:
@@ -145,8 +156,10 @@ class S3Bucket(FileStore):
     def read(self, name: str) -> bytes:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
-        except self.client.exceptions.NoSuchKey as exc:
-            raise FileNotFoundError(name) from exc
+        except ClientError as exc:
+            if self._missing(exc, name):
+                raise FileNotFoundError(name) from exc
+            raise
         with answer["Body"] as body:
             return body.read()
 
@@ -154,10 +167,19 @@ class S3Bucket(FileStore):
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(name))
         except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey"):
+            if self._missing(exc, name):
                 return False
             raise
         return True
+
+    def _missing(self, error: ClientError, name: str) -> bool:
+        """Whether S3's error means there is no such object. A refusal counts as missing (a
+        key that is not there is refused without the right to list), but is logged: it is
+        also what wrong credentials get."""
+        code = error.response["Error"]["Code"]
+        if code in _DENIED:
+            log.warning("S3 refused to read %s (%s): taken as missing", self._key(name), code)
+        return code in _MISSING or code in _DENIED
 
     def names(self) -> Iterator[str]:
         pages = self.client.get_paginator("list_objects_v2")
@@ -179,14 +201,14 @@ class S3Bucket(FileStore):
         return temporary
 
     def _publish(self, temporary: str, name: str) -> None:
-        try:
-            self.client.copy_object(
-                Bucket=self.bucket,
-                Key=self._key(name),
-                CopySource={"Bucket": self.bucket, "Key": temporary},
-            )
-        finally:
-            self._discard(temporary)
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=self._key(name),
+            CopySource={"Bucket": self.bucket, "Key": temporary},
+        )
+        # Only once the copy is made: a failed copy keeps the staged object (the lifecycle
+        # rule expires it) until an upload sent again stages the file once more.
+        self._discard(temporary)
 
     def _discard(self, temporary: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=temporary)
@@ -201,15 +223,21 @@ def store_from_config(config) -> FileStore:
         return LocalFolder(config["UPLOAD_FOLDER"])
     parts = urlsplit(url)
     if parts.scheme != "s3" or not _BUCKET.fullmatch(parts.netloc) or parts.query:
+        # Credentials belong in boto3's environment, and never in a message.
+        shown = url.replace(parts.netloc, parts.netloc.rpartition("@")[2], 1)
         raise ConfigError(
             f"{ENV_PREFIX}STORAGE_URL must be s3://BUCKET or s3://BUCKET/PREFIX (or unset, for "
-            f"files in the local folder {ENV_PREFIX}UPLOAD_FOLDER), not {url!r}"
+            f"files in the local folder {ENV_PREFIX}UPLOAD_FOLDER; credentials go in boto3's "
+            f"environment, not in the URL), not {shown!r}"
         )
     prefix = parts.path.strip("/")
     client = boto3.session.Session().client(
         "s3", endpoint_url=config.get("S3_ENDPOINT_URL") or None
     )
     return S3Bucket(client, parts.netloc, f"{prefix}/" if prefix else "")
+
+
+SIZES = ("full", "thumb")  # each photo is stored twice: its full image and a thumbnail
 
 
 def file_name(photo_id: uuid.UUID, size: str, kind: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from botocore.exceptions import ClientError
 from PIL import Image
 
 from fieldapp import create_app
@@ -17,7 +18,7 @@ from fieldapp.config import ConfigError
 from fieldapp.extensions import db
 from fieldapp.photos.models import Photo
 from fieldapp.photos.services import remove_photo, store
-from fieldapp.photos.storage import S3Bucket
+from fieldapp.photos.storage import STORED_NAME, S3Bucket, file_name
 from fieldapp.settings.services import company
 from fieldapp.unit_of_work import unit_of_work
 from tests import factories
@@ -73,6 +74,10 @@ def keys_of(photo_id: uuid.UUID) -> list[str]:
         f"shop/files/photos/{name[:2]}/{name}.jpg",
         f"shop/files/photos/{name[:2]}/{name}.thumb.jpg",
     ]
+
+
+def staged_keys(keys: list[str]) -> list[str]:
+    return [key for key in keys if key.startswith("shop/files/.staged/")]
 
 
 def local_files(app) -> list[Path]:
@@ -214,6 +219,7 @@ def test_the_logo_is_kept_in_the_bucket_and_served_to_anyone(app, client, auth, 
     first = company()
     first_url = f"/company/logo-{first.logo_digest}.png"
     assert bucket.keys() == [f"shop/files/{first.logo}"]
+    assert STORED_NAME.fullmatch(first.logo)  # what a backup holds and a restore deletes
     auth.logout()
     served = client.get(first_url)
     assert served.status_code == 200 and served.mimetype == "image/png"
@@ -270,3 +276,94 @@ def test_a_bad_storage_url_stops_the_app_with_a_clear_message(tmp_path, monkeypa
             }
         )
     assert repr(url) in str(raised.value)
+
+
+def test_an_upload_whose_copy_into_place_failed_is_repaired_when_sent_again(
+    client, tech, bucket, monkeypatch
+):
+    """The commit's copy of the staged object fails once: the staged object is kept, and
+    the phone sending the photo again (as it does until it has a file) stores it."""
+    copy_object = store().client.copy_object
+    failures = iter([True])
+
+    def copy_failing_once(**arguments):
+        if next(failures, False):
+            raise ClientError({"Error": {"Code": "InternalError"}}, "CopyObject")
+        return copy_object(**arguments)
+
+    monkeypatch.setattr(store().client, "copy_object", copy_failing_once)
+    body = factories.jpeg_bytes(320, 240)
+    photo_id, first = put_photo(client, body)
+    assert first.status_code == 201
+    full, thumb = keys_of(photo_id)
+    stored = bucket.keys()
+    assert full not in stored and thumb in stored
+    assert len(staged_keys(stored)) == 1
+    assert client.get(f"/photos/{photo_id}").status_code == 404
+
+    _, again = put_photo(client, body, photo_id)
+
+    assert again.status_code == 200
+    served = client.get(f"/photos/{photo_id}")
+    assert served.status_code == 200 and served.data == bucket.read(full)
+    assert client.get(f"/photos/{photo_id}/thumb").data == bucket.read(thumb)
+    _, third = put_photo(client, body, photo_id)
+    assert third.status_code == 200
+    assert staged_keys(bucket.keys()) == staged_keys(stored)  # no new one: nothing to repair
+
+
+def test_a_refused_read_of_a_missing_object_is_a_404(client, tech, bucket, monkeypatch):
+    """AWS answers 403, not 404, for a missing key to credentials that may not list the
+    bucket: the photo page is a 404 (and the refusal logged), not a 500."""
+    photo_id, _ = put_photo(client)
+
+    def refuse(**arguments):
+        raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetObject")
+
+    monkeypatch.setattr(store().client, "get_object", refuse)
+    assert client.get(f"/photos/{photo_id}").status_code == 404
+    monkeypatch.setattr(store().client, "head_object", refuse)
+    assert not store().exists(file_name(photo_id, "full", "photo"))
+
+
+def test_a_storage_url_with_credentials_is_refused_without_showing_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDAPP_STORAGE_URL", "s3://AKIAEXAMPLE:s3cr3t@Bad_Bucket/photos")
+    with pytest.raises(ConfigError, match="FIELDAPP_STORAGE_URL must be s3://BUCKET") as raised:
+        create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+                "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            }
+        )
+    assert "s3cr3t" not in str(raised.value) and "AKIAEXAMPLE" not in str(raised.value)
+    assert "'s3://Bad_Bucket/photos'" in str(raised.value)
+
+
+def test_a_conditional_request_is_answered_without_reading_the_object(
+    client, tech, bucket, monkeypatch
+):
+    """A stored file never changes under its name: the ETag comes from the name, and a 304
+    downloads nothing from the bucket."""
+    photo_id, _ = put_photo(client)
+    etag = client.get(f"/photos/{photo_id}").headers["ETag"]
+    reads: list[str] = []
+    get_object = store().client.get_object
+    monkeypatch.setattr(
+        store().client, "get_object", lambda **a: reads.append(a["Key"]) or get_object(**a)
+    )
+
+    again = client.get(f"/photos/{photo_id}", headers={"If-None-Match": etag})
+
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert reads == []
+    assert client.get(f"/photos/{photo_id}/thumb").headers["ETag"] != etag
+
+
+def test_stored_names_are_the_photo_and_logo_shapes_only():
+    """What a backup may hold and a restore may delete: a photo's files, the logo."""
+    photo_id = uuid.uuid4()
+    for size, kind in (("full", "photo"), ("thumb", "photo"), ("full", "signature")):
+        assert STORED_NAME.fullmatch(file_name(photo_id, size, kind))
+    others = [".", "photos/", ".staged/ab", "photos/ab/x.jpg", "notes.txt", "company/logo-x.png"]
+    others.append(file_name(photo_id, "full", "photo").replace("/", "/00", 1))
+    assert not any(STORED_NAME.fullmatch(name) for name in others)
