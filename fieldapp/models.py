@@ -25,7 +25,7 @@ from fieldapp.photos.models import Photo
 from fieldapp.public.models import ServiceRequest
 from fieldapp.settings.models import Setting
 from fieldapp.sops.models import Sop, SopDraft, SopStep, SopStepImage, SopTraining, SopVersion
-from fieldapp.sync.models import SyncOp
+from fieldapp.sync.models import PackChange, SyncOp
 from fieldapp.throttle.models import ThrottleCounter
 from fieldapp.visits.models import StepResult, Visit, VisitErrorCode
 
@@ -43,6 +43,7 @@ __all__ = [
     "NotificationChoice",
     "OutboxMail",
     "OutboxPush",
+    "PackChange",
     "MeterReading",
     "Part",
     "PartCompatibility",

@@ -29,3 +29,25 @@ class SyncOp(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(sa.String(12))
     reason: Mapped[str] = mapped_column(sa.String(400), default="")
+
+
+class PackChange(db.Model):
+    """One record of the offline pack that changed (or went) in a committed transaction: the
+    change log a phone's `?since=` cursor reads. Written in the same transaction as the
+    change by fieldapp/sync/changes.py, so it commits or rolls back with it.
+
+    kind names what changed and key its id: equipment, job, sop, part and location (a van's
+    stock) are pack records or their owners; customer and site reach every plotter there;
+    "all" (key 0) is a change too wide to name record by record, which sends full packs.
+    """
+
+    __tablename__ = "pack_changes"
+    __table_args__ = (sa.Index("ix_pack_changes_changed_at", "changed_at"),)
+
+    # Integer on SQLite: only an INTEGER PRIMARY KEY there is the rowid that counts up.
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    key: Mapped[int] = mapped_column(sa.BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -108,3 +108,15 @@ class SopSignoffSchema(Schema):
     )
     version = Whole(1, required=True, metadata={"description": "version number"})
     at = Instant(load_default=None, allow_none=True, metadata={"description": "when signed"})
+
+
+class PackQuerySchema(Schema):
+    """The pack's query: the cursor of the pack the phone holds (documentation only: the
+    view reads it itself, a malformed one being a 400)."""
+
+    since = fields.String(
+        metadata={
+            "description": "the cursor of the last pack received: answers only what changed "
+            'since ("delta": true), or a full pack when it is too old ("delta": false)'
+        }
+    )

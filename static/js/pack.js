@@ -1,5 +1,9 @@
 // The offline pack: fetched on sign-in, when the connection comes back and on demand, kept in
-// IndexedDB with its ETag (an unchanged pack answers 304), and its pages put in the cache.
+// IndexedDB. The first time (or when the server says the phone's copy is too old) the pack
+// comes whole, with an ETag (an unchanged pack answers 304); after that the phone sends the
+// cursor its copy came with (?since=) and gets only what changed: records to put in place of
+// the ones it has (or add), ids of records to drop, and the next cursor. Its pages are put in
+// the cache either way.
 
 import { currentUser, getPack, put } from "./store.js";
 
@@ -8,10 +12,12 @@ export const PACK_LOADED = "fieldapp:pack-loaded";
 export async function refreshPack({ user = currentUser() } = {}) {
   if (!user || !navigator.onLine) return getPack(user);
   const stored = await getPack(user);
-  const headers = stored?.etag ? { "If-None-Match": stored.etag } : {};
+  const cursor = stored?.data?.cursor;
   let response;
   try {
-    response = await fetch("/api/v1/pack", { credentials: "same-origin", headers, cache: "no-store" });
+    response = await fetchPack(cursor, stored?.etag);
+    // A cursor the server no longer reads (400): ask for the whole pack instead.
+    if (response.status === 400 && cursor) response = await fetchPack(null, null);
   } catch {
     return stored; // the signal dropped meanwhile: keep what we have
   }
@@ -24,11 +30,55 @@ export async function refreshPack({ user = currentUser() } = {}) {
   }
   if (!response.ok) return stored;
   const data = await response.json();
-  const pack = { user: String(user), etag: response.headers.get("ETag"), fetched_at: Date.now(), data };
+  const pack =
+    data.delta && stored
+      ? { ...stored, etag: null, fetched_at: Date.now(), data: applyDelta(stored.data, data) }
+      : { user: String(user), etag: response.headers.get("ETag"), fetched_at: Date.now(), data };
   await put("packs", pack);
-  await cachePages(data.urls);
+  await cachePages(pack.data.urls);
   announce(pack);
   return pack;
+}
+
+function fetchPack(cursor, etag) {
+  const url = cursor ? `/api/v1/pack?since=${encodeURIComponent(cursor)}` : "/api/v1/pack";
+  const headers = !cursor && etag ? { "If-None-Match": etag } : {};
+  return fetch(url, { credentials: "same-origin", headers, cache: "no-store" });
+}
+
+// What the pack holds after a delta: each changed record in place of the one with its key
+// (or added), each removed one dropped, the small per-person parts replaced whole.
+export function applyDelta(data, delta) {
+  const removed = delta.removed ?? {};
+  const next = {
+    ...data,
+    equipment: merged(data.equipment, delta.equipment, removed.equipment, "id"),
+    jobs: merged(data.jobs, delta.jobs, removed.jobs, "number"),
+    sops: merged(data.sops, delta.sops, removed.sops, "id"),
+    parts: merged(data.parts, delta.parts, removed.parts, "id"),
+  };
+  if (delta.job_order) {
+    // The tech's open jobs in the server's order; one not among them is no longer theirs.
+    const rank = new Map(delta.job_order.map((number, index) => [number, index]));
+    next.jobs = next.jobs.filter((job) => rank.has(job.number)).sort((a, b) => rank.get(a.number) - rank.get(b.number));
+  }
+  for (const key of ["generated_at", "cursor", "user", "signed", "has_van", "urls", "rules", "van"]) {
+    if (key in delta) next[key] = delta[key];
+  }
+  return next;
+}
+
+function merged(records = [], changed = [], removed = [], key) {
+  const gone = new Set(removed.map(String));
+  const fresh = new Map(changed.map((record) => [String(record[key]), record]));
+  const kept = [];
+  for (const record of records) {
+    const id = String(record[key]);
+    if (gone.has(id)) continue;
+    kept.push(fresh.get(id) ?? record);
+    fresh.delete(id);
+  }
+  return [...kept, ...fresh.values()];
 }
 
 async function cachePages(urls) {

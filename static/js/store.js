@@ -3,6 +3,8 @@
 // in on the same phone neither sees nor sends the first one's work.
 //
 //   packs   {user, etag, fetched_at, data}            key: user
+//           data: the pack as last received whole, with every delta since applied to it
+//           (pack.js); data.cursor is what the next request sends as ?since=
 //   ops     {id, user, type, payload, state, created_at, tries, next_try, reason, fields}
 //           state: "pending" | "rejected"              key: id, index: user
 //   photos  {id, user, kind, blob, created_at}        key: id, index: user (deleted once uploaded)
