@@ -33,6 +33,7 @@ CORE = {
     "csvimport",
     "security",
     "textsearch",
+    "jsonrows",
 }
 # Shared capabilities, then features: each may use only those before it.
 LAYERS = [

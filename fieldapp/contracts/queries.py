@@ -3,6 +3,7 @@ and the overdue PMs. Each runs a fixed number of queries whatever the number of 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from fieldapp.contracts.planner import live_plans_query, usual_techs
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
+from fieldapp.jsonrows import Read, instances, json_rows, rows_of
 from fieldapp.wire import INT32_MAX
 
 
@@ -59,6 +61,51 @@ def coverage_of(equipment_id: int, day: date) -> Coverage:
         if plan.contract is None or plan.contract.state in ("active", "draft")
     ]
     return Coverage(contract_covering(equipment_id, day), live)
+
+
+def coverage_read(equipment: Equipment, day: date) -> Read:
+    """coverage_of as a read that travels with the page's others (read_together): the plans
+    with their contract's number and state, and the contract in force."""
+
+    def answer(plan_rows, contract_rows) -> Coverage:
+        live = []
+        for row in rows_of(plan_rows, PmPlan, state=Contract.state.type):
+            number, state = row.pop("contract_number"), row.pop("state")
+            plan = PmPlan(**row)
+            plan.equipment = equipment
+            if plan.contract_id is not None:
+                plan.contract = Contract(id=plan.contract_id, number=number, state=state)
+            if plan.contract is None or state in ("active", "draft"):
+                live.append(plan)
+        contracts = instances(Contract, rows_of(contract_rows, Contract))
+        return Coverage(contracts[0] if contracts else None, live)
+
+    return Read(_coverage_columns(), answer, {"equipment_id": equipment.id, "day": day})
+
+
+@functools.cache
+def _coverage_columns() -> tuple:
+    equipment_id, day = sa.bindparam("equipment_id"), sa.bindparam("day")
+    plans = (
+        sa.select(PmPlan, Contract.number.label("contract_number"), Contract.state)
+        .outerjoin(Contract, Contract.id == PmPlan.contract_id)
+        .where(PmPlan.equipment_id == equipment_id, PmPlan.active)
+    )
+    covering = (
+        sa.select(Contract)
+        .join(contract_plotters, contract_plotters.c.contract_id == Contract.id)
+        .where(
+            contract_plotters.c.equipment_id == equipment_id,
+            Contract.state == "active",
+            Contract.starts_on <= day,
+            Contract.ends_on >= day,
+        )
+        .limit(1)
+    )
+    return (
+        json_rows(plans, PmPlan.due_on.is_(None), PmPlan.due_on, PmPlan.id),
+        json_rows(covering, Contract.starts_on.desc(), Contract.id.desc()),
+    )
 
 
 def find_plan(plan_id: int) -> PmPlan | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from fieldapp.customers.models import Customer
 from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.equipment.tokens import normalise_code
 from fieldapp.extensions import db
+from fieldapp.jsonrows import Read, instances, json_rows, rows_of
 from fieldapp.textsearch import all_words_in, words_of
 
 
@@ -134,16 +136,30 @@ class MeterTrend:
     per_month: int | None  # average increase per 30 days over the readings shown
 
 
-def meter_trend(equipment_id: int, count: int = 8) -> MeterTrend:
-    readings = list(
-        db.session.scalars(
-            sa.select(MeterReading)
-            .where(MeterReading.equipment_id == equipment_id)
-            .order_by(MeterReading.taken_at.desc(), MeterReading.id.desc())
-            .limit(count)
-        )
+def meter_trend_read(equipment_id: int, count: int = 8) -> Read:
+    """A plotter's latest meter readings and their trend, as a read that travels with the
+    page's others (read_together)."""
+
+    def answer(value) -> MeterTrend:
+        readings = instances(MeterReading, rows_of(value, MeterReading))
+        readings.reverse()
+        return _trend(readings)
+
+    return Read(_meter_trend_columns(count), answer, {"equipment_id": equipment_id})
+
+
+@functools.cache
+def _meter_trend_columns(count: int) -> tuple:
+    latest = (
+        sa.select(MeterReading.id, MeterReading.value, MeterReading.taken_at)
+        .where(MeterReading.equipment_id == sa.bindparam("equipment_id"))
+        .limit(count)
     )
-    readings.reverse()
+    return (json_rows(latest, MeterReading.taken_at.desc(), MeterReading.id.desc()),)
+
+
+def _trend(readings: list[MeterReading]) -> MeterTrend:
+    """The trend of these readings, oldest first."""
     per_month = None
     if len(readings) >= 2:
         days = (readings[-1].taken_at - readings[0].taken_at).total_seconds() / 86400

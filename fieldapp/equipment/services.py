@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from fieldapp.activity.services import record_event
 from fieldapp.customers.models import Customer, Site
@@ -51,7 +52,12 @@ def resolve_code(code: str) -> Scan:
     token = normalise_code(code)
     if token is None:
         return Scan("unknown", None)
-    equipment = db.session.scalar(sa.select(Equipment).where(Equipment.qr_token == token))
+    # With its site and the site's contact: what the plotter page shows next to it.
+    equipment = db.session.scalar(
+        sa.select(Equipment)
+        .where(Equipment.qr_token == token)
+        .options(joinedload(Equipment.site).joinedload(Site.site_contact))
+    )
     if equipment is not None:
         return Scan("active", token, equipment)
     label = db.session.scalar(sa.select(QrLabel).where(QrLabel.token == token))

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from fieldapp.auth.access import OFFICE, PUBLIC, STAFF, allow
-from fieldapp.contracts.queries import coverage_of
+from fieldapp.contracts.queries import coverage_read
 from fieldapp.contracts.services import describe
 from fieldapp.csvfile import csv_download, dated
 from fieldapp.customers.queries import customer_choices, site_choices
@@ -16,18 +16,18 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.equipment import services
 from fieldapp.equipment.exports import plotter_rows
 from fieldapp.equipment.models import EQUIPMENT_STATUSES, Equipment, short_code
-from fieldapp.equipment.queries import equipment_query, meter_trend, plotters_of
+from fieldapp.equipment.queries import equipment_query, meter_trend_read, plotters_of
 from fieldapp.equipment.services import Scan, resolve_code
 from fieldapp.errors import ServiceError
 from fieldapp.extensions import db
 from fieldapp.form_values import optional_id
-from fieldapp.jobs.queries import job_numbered, jobs_of_plotter, open_jobs_for
+from fieldapp.jobs.queries import job_numbered, jobs_of_plotter_read, open_jobs_read
+from fieldapp.jsonrows import read_together
 from fieldapp.localtime import company_zone, local_today, parse_day
 from fieldapp.public.views import public_plotter_page
 from fieldapp.unit_of_work import unit_of_work
 from fieldapp.visits import history
-from fieldapp.visits.queries import history_summaries, visits_in_progress
-from fieldapp.visits.services import procedure_kinds
+from fieldapp.visits.queries import history_summaries, procedure_kinds_read, visit_under_way_read
 
 bp = Blueprint("equipment", __name__)
 
@@ -88,8 +88,21 @@ def plotter_page(found: Scan):
     if request.args.get("fragment") == "history":
         return render_template("equipment/_timeline.html", page=page, equipment=equipment)
     latest = page.entries[0] if page.entries and not before else None
-    job_history, jobs_total = jobs_of_plotter(equipment.id) if current_user.is_office else ([], 0)
     cover_day = local_today(company_zone(), utcnow())
+    # The rest of the page in one round trip to the database.
+    reads = [
+        meter_trend_read(equipment.id),
+        history.parts_used_read(equipment.id),
+        history.recurrences_read(equipment.id),
+        open_jobs_read(equipment.id),
+        procedure_kinds_read(),
+        coverage_read(equipment, cover_day),
+        visit_under_way_read(current_user.id, equipment.id),
+    ]
+    if current_user.is_office:
+        reads.append(jobs_of_plotter_read(equipment))
+    meter, parts, hints, jobs, kinds, cover, my_visit, *office = read_together(*reads)
+    job_history, jobs_total = office[0] if office else ([], 0)
     return render_template(
         "equipment/plotter.html",
         equipment=equipment,
@@ -97,21 +110,18 @@ def plotter_page(found: Scan):
         older=bool(before),
         latest=latest,
         last_visit=history.last_visit_line(latest),
-        meter=meter_trend(equipment.id),
-        parts=history.parts_used(equipment.id),
-        hints=history.recurrences(equipment.id),
-        jobs=open_jobs_for(equipment.id),
+        meter=meter,
+        parts=parts,
+        hints=hints,
+        jobs=jobs,
         job_history=job_history,
         jobs_total=jobs_total,
-        procedure_kinds=procedure_kinds(),
-        cover=coverage_of(equipment.id, cover_day),
+        procedure_kinds=kinds,
+        cover=cover,
         cover_day=cover_day,
         describe_plan=describe,
         old_label=found.token != equipment.qr_token,
-        my_visit=next(
-            (v for v in visits_in_progress(current_user.id) if v.equipment_id == equipment.id),
-            None,
-        ),
+        my_visit=my_visit,
     )
 
 

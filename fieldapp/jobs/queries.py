@@ -3,6 +3,7 @@ and every job ever (the jobs list, its CSV, a customer's and a plotter's latest)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.auth.models import User
@@ -26,6 +27,7 @@ from fieldapp.jobs.models import (
     Job,
     job_id_from_number,
 )
+from fieldapp.jsonrows import Read, json_rows, rows_of
 from fieldapp.localtime import day_bounds, start_of
 from fieldapp.textsearch import all_words_in, words_of
 
@@ -110,6 +112,61 @@ def open_jobs_for(equipment_id: int) -> list[Job]:
             .order_by(Job.created_at.desc())
         )
     )
+
+
+def open_jobs_read(equipment_id: int) -> Read:
+    """open_jobs_for as a read that travels with the page's others (read_together)."""
+    return Read(_open_jobs_columns(), _jobs_from, {"equipment_id": equipment_id})
+
+
+def jobs_of_plotter_read(equipment: Equipment, limit: int = 6) -> Read:
+    """A plotter's latest jobs (open or not), with how many it has in all (a read for
+    read_together)."""
+
+    def answer(jobs, count) -> tuple[list[Job], int]:
+        found = _jobs_from(jobs)
+        for job in found:
+            job.equipment = equipment
+        return found, count or 0
+
+    return Read(_jobs_of_plotter_columns(limit), answer, {"equipment_id": equipment.id})
+
+
+@functools.cache
+def _open_jobs_columns() -> tuple:
+    query = sa.select(Job).where(
+        Job.equipment_id == sa.bindparam("equipment_id"), Job.status.in_(OPEN_STATUSES)
+    )
+    return (_jobs_with_assignee(query, Job.created_at.desc()),)
+
+
+@functools.cache
+def _jobs_of_plotter_columns(limit: int) -> tuple:
+    mine = Job.equipment_id == sa.bindparam("equipment_id")
+    total = sa.select(sa.func.count()).where(mine).scalar_subquery()
+    return (_jobs_with_assignee(sa.select(Job).where(mine).limit(limit), Job.id.desc()), total)
+
+
+def _jobs_with_assignee(query: sa.Select, *order_by) -> sa.ScalarSelect:
+    """Jobs (every column) with their assignee's name, in this order."""
+    assignee = aliased(User)
+    listed = query.outerjoin(assignee, assignee.id == Job.assigned_to_id).add_columns(
+        assignee.name.label("assignee_name")
+    )
+    return json_rows(listed, *order_by)
+
+
+def _jobs_from(value) -> list[Job]:
+    """Job instances (in no session) from _jobs_with_assignee's rows, each with its assignee
+    (id and name: all a list shows)."""
+    jobs = []
+    for row in rows_of(value, Job):
+        name = row.pop("assignee_name")
+        job = Job(**row)
+        if job.assigned_to_id is not None:
+            job.assigned_to = User(id=job.assigned_to_id, name=name)
+        jobs.append(job)
+    return jobs
 
 
 # -- the dispatch board -------------------------------------------------------------------
@@ -384,11 +441,6 @@ def job_numbered(text: str) -> Job | None:
 def jobs_of_customer(customer_id: int, limit: int = 6) -> tuple[list[Job], int]:
     """A customer's latest jobs (open or not), with how many they have in all."""
     return _latest_jobs(Job.customer_id == customer_id, limit)
-
-
-def jobs_of_plotter(equipment_id: int, limit: int = 6) -> tuple[list[Job], int]:
-    """A plotter's latest jobs (open or not), with how many it has in all."""
-    return _latest_jobs(Job.equipment_id == equipment_id, limit)
 
 
 def _latest_jobs(condition: sa.ColumnElement, limit: int) -> tuple[list[Job], int]:

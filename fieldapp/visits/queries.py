@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 import sqlalchemy as sa
@@ -22,9 +23,12 @@ from fieldapp.inventory.models import (
 )
 from fieldapp.inventory.queries import parts_used_on, returns_of_visit
 from fieldapp.inventory.services import van_of
+from fieldapp.jsonrows import Read, instances, json_rows, rows_of
 from fieldapp.localtime import datetime_local
 from fieldapp.photos.models import Photo
-from fieldapp.sops.models import SopStep, SopVersion
+from fieldapp.settings.services import visit_settings
+from fieldapp.sops.models import Sop, SopStep, SopVersion
+from fieldapp.sops.services import CATEGORY_FOR_JOB_KIND
 from fieldapp.visits.models import OUTCOME_LABELS, StepResult, Visit, VisitErrorCode
 from fieldapp.visits.rules import visit_rules
 from fieldapp.visits.services import last_meter_reading, procedure_kinds
@@ -144,6 +148,54 @@ def visits_in_progress(tech_id: int) -> list[Visit]:
             .order_by(Visit.started_at.desc())
         )
     )
+
+
+def visit_under_way_read(tech_id: int, equipment_id: int) -> Read:
+    """The tech's latest unfinished visit on this plotter (None when there is none), as a read
+    that travels with the page's others (read_together)."""
+
+    def answer(value) -> Visit | None:
+        visits = instances(Visit, rows_of(value, Visit))
+        return visits[0] if visits else None
+
+    params = {"tech_id": tech_id, "equipment_id": equipment_id}
+    return Read(_visit_under_way_columns(), answer, params)
+
+
+@functools.cache
+def _visit_under_way_columns() -> tuple:
+    query = sa.select(Visit).where(
+        Visit.tech_id == sa.bindparam("tech_id"),
+        Visit.status == "in_progress",
+        Visit.equipment_id == sa.bindparam("equipment_id"),
+    )
+    return (json_rows(query.limit(1), Visit.started_at.desc()),)
+
+
+def procedure_kinds_read() -> Read:
+    """procedure_kinds as a read that travels with the page's others (read_together): the
+    job kinds set in Settings whose procedure (an active SOP of their category) is
+    published."""
+
+    def answer(value) -> tuple[str, ...]:
+        categories = {row["category"] for row in rows_of(value)}
+        return tuple(
+            kind
+            for kind in visit_settings().procedure_kinds
+            if CATEGORY_FOR_JOB_KIND.get(kind, "repair") in categories
+        )
+
+    return Read(_published_categories(), answer)
+
+
+@functools.cache
+def _published_categories() -> tuple:
+    published = (
+        sa.select(Sop.category)
+        .where(Sop.active, sa.exists().where(SopVersion.sop_id == Sop.id))
+        .distinct()
+    )
+    return (json_rows(published),)
 
 
 def unfinished_visits_of(tech_id: int) -> list[Visit]:

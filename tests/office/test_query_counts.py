@@ -10,10 +10,12 @@ import pytest
 
 from fieldapp.activity.services import record_event
 from fieldapp.extensions import db
+from fieldapp.inventory.models import StockLocation
 from fieldapp.inventory.services import record_movement
 from fieldapp.messages.models import Message
 from fieldapp.photos.services import add_photo
 from fieldapp.public.models import ServiceRequest
+from fieldapp.sops.models import SopVersion
 from fieldapp.sync.models import SyncOp
 from fieldapp.visits.models import StepResult, Visit
 from tests import factories
@@ -188,4 +190,57 @@ def test_a_techs_today_and_its_live_parts_query_count_does_not_grow(client, auth
     add_jobs(2)
     small = counts()
     add_jobs(8)
+    assert counts() == small
+
+
+# The statements of the front door and the board, counted as a new request makes them (a new
+# session: the signed-in user and the settings are read once each, nothing else is cached).
+FRONT_STATEMENTS = {
+    ("office", "/"): 20,
+    ("office", "/?part=live"): 17,
+    ("office", "/jobs"): 9,
+    ("office", "/jobs?part=live"): 8,
+    ("tech", "/"): 12,
+    ("tech", "/?part=live"): 6,
+}
+
+
+@pytest.mark.parametrize("role", ["office", "tech"])
+def test_the_dashboard_and_the_board_run_a_pinned_number_of_statements(app, client, auth, role):
+    """Do the front door (dashboard or Today) and the board run exactly their pinned number of
+    statements, with a small business and with one five times as big?"""
+    user_id = auth.login(role).id
+    sop = factories.make_sop()
+    warehouse = factories.make_location(name="Warehouse")
+    sop_id, warehouse_id = sop.id, warehouse.id
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for (who, path), _ in FRONT_STATEMENTS.items():
+            if who != role:
+                continue
+            client.get(path)  # warm up: templates, compiled statements
+            app.extensions.pop("fieldapp.owner_trend", None)
+            db.session.remove()
+            gc.collect()
+            with count_queries() as statements:
+                response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            found[path] = len(statements)
+        return found
+
+    def add_tech_jobs(count: int) -> None:
+        for _ in range(count):
+            factories.make_job(
+                equipment=factories.make_equipment(), status="scheduled", assigned_to_id=user_id
+            )
+
+    subjects = grow(2, sop, warehouse)
+    add_tech_jobs(2)
+    small = counts()
+    assert small == {p: n for (who, p), n in FRONT_STATEMENTS.items() if who == role}
+    # Counting began new sessions: the test's objects are read again.
+    sop, warehouse = db.session.get(SopVersion, sop_id), db.session.get(StockLocation, warehouse_id)
+    grow(8, sop, warehouse, {"job_id": subjects["job"]})
+    add_tech_jobs(8)
     assert counts() == small
