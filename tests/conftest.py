@@ -18,12 +18,22 @@ from fieldapp import create_app
 from fieldapp.extensions import db
 from tests import factories
 from tests.live import LiveServer
+from tests.s3 import S3Server
 
 POSTGRES_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "").strip()
 
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3 endpoint (moto's server on 127.0.0.1), started once for the tests that keep
+    files in a bucket; each takes a bucket of its own."""
+    server = S3Server().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

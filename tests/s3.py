@@ -1,6 +1,6 @@
 """A real S3 endpoint for the tests (moto's server on 127.0.0.1), buckets made with boto3, and
-the app settings and credentials that point an app at one. A test module starts the server
-in a fixture of its own, as tests/notify/conftest.py does the SMTP server."""
+the app settings and credentials that point an app at one. The server runs once per test
+session (the `s3` fixture in tests/conftest.py)."""
 
 from __future__ import annotations
 

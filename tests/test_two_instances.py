@@ -17,15 +17,8 @@ from fieldapp.visits.models import Visit
 from tests import factories
 from tests.conftest import make_test_app
 from tests.live import LiveServer
-from tests.s3 import S3Server, s3_settings, use_test_credentials
+from tests.s3 import s3_settings, use_test_credentials
 from tests.scenarios import complete_visit, make_site
-
-
-@pytest.fixture(scope="module")
-def s3():
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -17,13 +17,21 @@ from fieldapp.contracts.planner import live_plans_query, usual_techs
 from fieldapp.equipment.models import Equipment
 from fieldapp.extensions import db
 from fieldapp.jobs.models import OPEN_STATUSES, Job
-from fieldapp.jsonrows import Read, instances, json_rows, rows_of
+from fieldapp.jsonrows import Read, instances, json_rows, read_together, rows_of
 from fieldapp.wire import INT32_MAX
 
 
 def contract_covering(equipment_id: int, day: date) -> Contract | None:
     """The active contract that covers the plotter on that day (the latest to start)."""
-    return db.session.scalar(
+    return db.session.scalar(_covering(equipment_id, day).order_by(*_LATEST_START))
+
+
+_LATEST_START = (Contract.starts_on.desc(), Contract.id.desc())
+
+
+def _covering(equipment_id, day) -> sa.Select:
+    """The active contract covering the plotter on that day (one row: the caller orders)."""
+    return (
         sa.select(Contract)
         .join(contract_plotters, contract_plotters.c.contract_id == Contract.id)
         .where(
@@ -32,7 +40,6 @@ def contract_covering(equipment_id: int, day: date) -> Contract | None:
             Contract.starts_on <= day,
             Contract.ends_on >= day,
         )
-        .order_by(Contract.starts_on.desc(), Contract.id.desc())
         .limit(1)
     )
 
@@ -91,20 +98,9 @@ def _coverage_columns() -> tuple:
         .outerjoin(Contract, Contract.id == PmPlan.contract_id)
         .where(PmPlan.equipment_id == equipment_id, PmPlan.active)
     )
-    covering = (
-        sa.select(Contract)
-        .join(contract_plotters, contract_plotters.c.contract_id == Contract.id)
-        .where(
-            contract_plotters.c.equipment_id == equipment_id,
-            Contract.state == "active",
-            Contract.starts_on <= day,
-            Contract.ends_on >= day,
-        )
-        .limit(1)
-    )
     return (
         json_rows(plans, PmPlan.due_on.is_(None), PmPlan.due_on, PmPlan.id),
-        json_rows(covering, Contract.starts_on.desc(), Contract.id.desc()),
+        json_rows(_covering(equipment_id, day), *_LATEST_START),
     )
 
 
@@ -289,8 +285,19 @@ class OverduePms:
 
 def overdue_pm_count(today: date) -> int:
     """How many live plans are past their due day (one query)."""
+    return read_together(overdue_pm_count_read(today))[0]
+
+
+def overdue_pm_count_read(today: date) -> Read:
+    """overdue_pm_count as a read that travels with the page's others (read_together)."""
+    return Read(_overdue_pm_columns(), lambda total: total or 0, {"overdue_day": today})
+
+
+@functools.cache
+def _overdue_pm_columns() -> tuple:
+    today = sa.bindparam("overdue_day", type_=sa.Date())
     late = live_plans_query().where(PmPlan.due_on < today, _begun(today))
-    return db.session.scalar(sa.select(sa.func.count()).select_from(late.subquery())) or 0
+    return (sa.select(sa.func.count()).select_from(late.subquery()).scalar_subquery(),)
 
 
 def overdue_pms(today: date, limit: int = 5) -> OverduePms:

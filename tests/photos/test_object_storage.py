@@ -25,18 +25,11 @@ from tests import factories
 from tests.auth.test_sessions import run_parallel
 from tests.conftest import make_test_app
 from tests.live import LiveServer
-from tests.s3 import S3Server, s3_settings, use_test_credentials
+from tests.s3 import s3_settings, use_test_credentials
 from tests.settings.test_company import logo_png, post_logo
 from tests.visits.test_report_pdf import finished_visit, images_in
 
 A_YEAR = "max-age=31536000"
-
-
-@pytest.fixture(scope="module")
-def s3():
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
