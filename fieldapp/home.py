@@ -12,7 +12,7 @@ from fieldapp.localtime import company_zone, local_today
 from fieldapp.notify.push import application_server_key, has_subscription
 from fieldapp.office.queries import dashboard
 from fieldapp.office.reports import recent_owner_trend
-from fieldapp.training.services import unsigned_versions
+from fieldapp.training.queries import unsigned_versions
 from fieldapp.visits.queries import visits_in_progress
 
 bp = Blueprint("home", __name__)
@@ -41,7 +41,7 @@ def index():
             version=today_version(current_user.id),
         )
     zone = company_zone()
-    board = dashboard(utcnow(), zone)
+    board = dashboard(utcnow(), zone, feed=not live)
     if live:
         return render_template("office/dashboard_live.html", board=board), LIVE_HEADERS
     return render_template(

@@ -4,6 +4,7 @@ Every page's reads are a fixed number of queries whatever the size of the ledger
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,7 @@ from fieldapp.inventory.models import (
     StockMovement,
     Supplier,
 )
+from fieldapp.jsonrows import Read, json_rows, read_together, rows_of
 from fieldapp.textsearch import all_words_in, words_of
 
 
@@ -71,34 +73,75 @@ class StockAlert:
 
 def stock_alerts(page: int = 1, per_page: int = 10) -> tuple[list[StockAlert], int, int]:
     """Levels under their minimum or below zero, negative counts first, in use only; with
-    the number of alerts and of negative counts."""
-    rows = db.session.execute(
+    the number of alerts and of negative counts (one query)."""
+    return read_together(stock_alerts_read(page, per_page))[0]
+
+
+def stock_alerts_read(page: int = 1, per_page: int = 10) -> Read:
+    """stock_alerts as a read that travels with the page's others (read_together): each
+    alert's part and location are in no session, with what a list of alerts shows (ids,
+    SKU and names)."""
+
+    def answer(rows, total, negative) -> tuple[list[StockAlert], int, int]:
+        alerts = []
+        for row in rows_of(rows):
+            part = Part(id=row["part_id"], sku=row["sku"], name=row["part_name"])
+            location = StockLocation(id=row["location_id"], name=row["location_name"])
+            alerts.append(
+                StockAlert(part, location, row["quantity"], row["minimum"], row["maximum"])
+            )
+        return alerts, total or 0, int(negative or 0)
+
+    return Read(
+        _stock_alert_columns(),
+        answer,
+        {"alerts_limit": per_page, "alerts_offset": (page - 1) * per_page},
+    )
+
+
+@functools.cache
+def _stock_alert_columns() -> tuple:
+    def alerting(query: sa.Select) -> sa.Select:
+        return (
+            query.join(Part, Part.id == StockLevel.part_id)
+            .join(StockLocation, StockLocation.id == StockLevel.location_id)
+            .where(Part.active, StockLocation.active, below_minimum())
+        )
+
+    listed = alerting(
         sa.select(
-            Part,
-            StockLocation,
+            Part.id.label("part_id"),
+            Part.sku,
+            Part.name.label("part_name"),
+            StockLocation.id.label("location_id"),
+            StockLocation.name.label("location_name"),
             StockLevel.quantity,
             StockLevel.minimum,
             StockLevel.maximum,
-            sa.func.count().over(),
-            sa.func.sum(sa.case((StockLevel.quantity < 0, 1), else_=0)).over(),
+        ).select_from(StockLevel)
+    )
+    order = (
+        sa.case((StockLevel.quantity < 0, 0), else_=1),
+        StockLevel.quantity - StockLevel.minimum,
+        Part.name,
+        StockLocation.name,
+    )
+    page = (
+        listed.order_by(*order)
+        .limit(sa.bindparam("alerts_limit", type_=sa.Integer()))
+        .offset(sa.bindparam("alerts_offset", type_=sa.Integer()))
+    )
+    totals = alerting(sa.select(sa.func.count()).select_from(StockLevel))
+    negative = alerting(
+        sa.select(sa.func.sum(sa.case((StockLevel.quantity < 0, 1), else_=0))).select_from(
+            StockLevel
         )
-        .join(Part, Part.id == StockLevel.part_id)
-        .join(StockLocation, StockLocation.id == StockLevel.location_id)
-        .where(Part.active, StockLocation.active, below_minimum())
-        .order_by(
-            sa.case((StockLevel.quantity < 0, 0), else_=1),
-            StockLevel.quantity - StockLevel.minimum,
-            Part.name,
-            StockLocation.name,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    alerts = [StockAlert(*row[:5]) for row in rows]
-    if not rows and page > 1:
-        total, negative = alert_totals()
-        return [], total, negative
-    return alerts, (rows[0][5] if rows else 0), (int(rows[0][6] or 0) if rows else 0)
+    )
+    return (
+        json_rows(page, *order),
+        totals.scalar_subquery(),
+        negative.scalar_subquery(),
+    )
 
 
 def alert_totals() -> tuple[int, int]:

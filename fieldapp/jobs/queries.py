@@ -27,7 +27,7 @@ from fieldapp.jobs.models import (
     Job,
     job_id_from_number,
 )
-from fieldapp.jsonrows import Read, json_rows, rows_of
+from fieldapp.jsonrows import Read, json_rows, read_together, rows_of
 from fieldapp.localtime import day_bounds, start_of
 from fieldapp.textsearch import all_words_in, words_of
 
@@ -277,21 +277,60 @@ def board(filters: BoardFilters, now: datetime, zone: ZoneInfo) -> Board:
         columns[status].total = total
     ids = [job_id for job_id, _, _ in shown]
     if ids:
-        found = {
-            job.id: job
-            for job in db.session.scalars(
-                sa.select(Job)
-                .where(Job.id.in_(ids))
-                .options(
-                    joinedload(Job.customer),
-                    with_plotter(Job.equipment),
-                    joinedload(Job.assigned_to),
-                )
-            )
-        }
+        found = {job.id: job for job in read_together(_board_jobs_read(ids))[0]}
         for job_id in ids:
             columns[found[job_id].status].jobs.append(found[job_id])
     return Board(columns=list(columns.values()), techs=active_techs())
+
+
+def _board_jobs_read(ids: list[int]) -> Read:
+    """These jobs with what a board card shows of their customer, plotter and tech."""
+    return Read(_board_jobs_columns(), jobs_with_parties_from, {"board_job_ids": ids})
+
+
+@functools.cache
+def _board_jobs_columns() -> tuple:
+    by_id = Job.id.in_(sa.bindparam("board_job_ids", expanding=True))
+    return (jobs_with_parties(sa.select(Job).where(by_id)),)
+
+
+def jobs_with_parties(query: sa.Select, *order_by) -> sa.ScalarSelect:
+    """Jobs (every column) with their customer's name, their plotter's make and model and
+    their tech's name, state and role (is the job stranded?), in this order, as one JSON
+    column (jobs_with_parties_from reads it)."""
+    owner, plotter, assignee = aliased(Customer), aliased(Equipment), aliased(User)
+    listed = (
+        query.join(owner, owner.id == Job.customer_id)
+        .outerjoin(plotter, plotter.id == Job.equipment_id)
+        .outerjoin(assignee, assignee.id == Job.assigned_to_id)
+        .add_columns(
+            owner.name.label("customer_name"),
+            plotter.make.label("plotter_make"),
+            plotter.model.label("plotter_model"),
+            assignee.name.label("assignee_name"),
+            assignee.active.label("assignee_active"),
+            assignee.role.label("assignee_role"),
+        )
+    )
+    return json_rows(listed, *order_by)
+
+
+def jobs_with_parties_from(value) -> list[Job]:
+    """Job instances (in no session) from jobs_with_parties' rows, each with its customer,
+    plotter and tech (what a list of jobs shows of them)."""
+    jobs = []
+    for row in rows_of(value, Job, assignee_active=sa.Boolean()):
+        customer = Customer(id=row["customer_id"], name=row.pop("customer_name"))
+        make, model = row.pop("plotter_make"), row.pop("plotter_model")
+        tech = {key: row.pop(f"assignee_{key}") for key in ("name", "active", "role")}
+        job = Job(**row)
+        job.customer = customer
+        if job.equipment_id is not None:
+            job.equipment = Equipment(id=job.equipment_id, make=make, model=model)
+        if job.assigned_to_id is not None:
+            job.assigned_to = User(id=job.assigned_to_id, **tech)
+        jobs.append(job)
+    return jobs
 
 
 # -- the intake form --------------------------------------------------------------------

@@ -1,22 +1,26 @@
 """What the office reads: the dashboard and a tech's day.
 
 Each function runs a fixed number of queries whatever the size of the business (the tests
-count them), and eager-loads what its page shows so templates never query per row.
+count them), and loads what its page shows so templates never query per row: the dashboard's
+cards, counts and lists travel together in one statement (fieldapp/jsonrows.py).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from fieldapp.activity.models import ActivityEvent
 from fieldapp.activity.queries import FEED_SIZE, latest_events
 from fieldapp.auth.models import User
-from fieldapp.contracts.queries import overdue_pm_count
+from fieldapp.contracts.queries import overdue_pm_count_read
+from fieldapp.customers.models import Customer
+from fieldapp.equipment.models import Equipment
 from fieldapp.equipment.queries import with_plotter
 from fieldapp.extensions import db
 from fieldapp.inventory.models import (
@@ -24,9 +28,15 @@ from fieldapp.inventory.models import (
     StockMovement,
     used_on_visits,
 )
-from fieldapp.inventory.queries import StockAlert, stock_alerts
+from fieldapp.inventory.queries import StockAlert, stock_alerts_read
 from fieldapp.jobs.models import OPEN_STATUSES, Job
-from fieldapp.jobs.queries import PRIORITY_RANK, without_active_tech
+from fieldapp.jobs.queries import (
+    PRIORITY_RANK,
+    jobs_with_parties,
+    jobs_with_parties_from,
+    without_active_tech,
+)
+from fieldapp.jsonrows import Read, json_rows, read_together, rows_of
 from fieldapp.localtime import day_bounds
 from fieldapp.public.models import ServiceRequest
 from fieldapp.sops.models import SopStep
@@ -79,36 +89,111 @@ class Dashboard:
     overdue_pms: int = 0
 
 
-def dashboard(now: datetime, zone: ZoneInfo) -> Dashboard:
-    """Everything the office dashboard shows, in a fixed number of queries (about a dozen)."""
+def dashboard(now: datetime, zone: ZoneInfo, *, feed: bool = True) -> Dashboard:
+    """Everything the office dashboard shows: its cards, counts and lists in one statement,
+    and the activity feed (not in the live parts: feed=False) in one more."""
     today = now.astimezone(zone).date()
     start, end = day_bounds(today, zone)
-    cards = tech_cards(now, start, end)
-    open_total, unassigned_total = _open_job_totals()
-    requests, requests_total = _new_requests()
-    stock, stock_total, stock_negative = stock_alerts()
-    events = latest_events(FEED_SIZE)
+    cards, unassigned, requests, stock, failed, overdue = read_together(
+        tech_cards_read(now, start, end),
+        unassigned_read(),
+        new_requests_read(),
+        stock_alerts_read(),
+        failed_steps_read(start, end),
+        overdue_pm_count_read(today),
+    )
+    (open_total, unassigned_total, unassigned_jobs), (new, requests_total) = unassigned, requests
+    events = latest_events(FEED_SIZE) if feed else []
     return Dashboard(
         now=now,
         today=today,
         techs=cards,
         open_jobs=open_total,
-        unassigned=unassigned_jobs(),
+        unassigned=unassigned_jobs,
         unassigned_total=unassigned_total,
-        requests=requests,
+        requests=new,
         requests_total=requests_total,
-        stock=stock,
-        stock_total=stock_total,
-        stock_negative=stock_negative,
-        failed_steps=failed_steps_between(start, end),
+        stock=stock[0],
+        stock_total=stock[1],
+        stock_negative=stock[2],
+        failed_steps=failed,
         events=events,
         latest_event_id=events[0].id if events else 0,
-        overdue_pms=overdue_pm_count(today),
+        overdue_pms=overdue,
     )
 
 
-def tech_cards(now: datetime, start: datetime, end: datetime) -> list[TechCard]:
-    """Per active tech: visits finished today, open jobs, last sync, where they are, what's next."""
+# The dashboard's reads (for read_together). What they find is in no session: each row
+# carries what the dashboard shows of it (a plotter: its make, model and customer's name).
+
+_ACTIVE_TECHS = sa.select(User.id).where(User.role == "tech", User.active)
+
+
+def _plotter_columns(query: sa.Select, equipment_id) -> sa.Select:
+    """The query with the plotter's make and model and its customer's name."""
+    plotter = aliased(Equipment)
+    owner = aliased(Customer)
+    return (
+        query.join(plotter, plotter.id == equipment_id)
+        .outerjoin(owner, owner.id == plotter.customer_id)
+        .add_columns(
+            plotter.make.label("plotter_make"),
+            plotter.model.label("plotter_model"),
+            owner.name.label("plotter_customer"),
+        )
+    )
+
+
+def _plotter_of(row: dict, equipment_id: int | None) -> Equipment | None:
+    """The plotter (in no session) _plotter_columns put in the row, taking its keys out."""
+    make, model = row.pop("plotter_make"), row.pop("plotter_model")
+    customer_name = row.pop("plotter_customer")
+    if equipment_id is None:
+        return None
+    plotter = Equipment(id=equipment_id, make=make, model=model)
+    plotter.customer = Customer(name=customer_name)
+    return plotter
+
+
+def tech_cards_read(now: datetime, start: datetime, end: datetime) -> Read:
+    """Per active tech: visits finished today, open jobs, last sync, where they are, what's
+    next (a read for read_together)."""
+
+    def answer(techs, on_site, next_jobs) -> list[TechCard]:
+        cards = []
+        for row in rows_of(techs, User, last_sync=SyncOp.received_at.type):
+            facts = row.pop("visits_today") or 0, row.pop("jobs_left") or 0, row.pop("last_sync")
+            cards.append(TechCard(User(**row), *facts))
+        by_id = {card.tech.id: card for card in cards}
+        for row in rows_of(on_site, Visit):
+            plotter = _plotter_of(row, row["equipment_id"])
+            visit = Visit(**row)
+            visit.equipment = plotter
+            if visit.job_id is not None:
+                visit.job = Job(id=visit.job_id)
+            by_id[visit.tech_id].on_site = visit  # the latest one wins
+        for row in rows_of(next_jobs, Job):
+            customer = Customer(id=row["customer_id"], name=row.pop("customer_name"))
+            job = Job(**row)
+            job.customer = customer
+            by_id[job.assigned_to_id].next_job = job
+        return cards
+
+    return Read(
+        _tech_card_columns(),
+        answer,
+        {
+            "day_start": start,
+            "day_end": end,
+            "visits_from": start - LONGEST_VISIT,
+            "on_site_since": now - ON_SITE_WINDOW,
+        },
+    )
+
+
+@functools.cache
+def _tech_card_columns() -> tuple:
+    start, end = sa.bindparam("day_start"), sa.bindparam("day_end")
     last_sync = (
         sa.select(sa.func.max(SyncOp.received_at))
         .where(SyncOp.user_id == User.id)
@@ -127,33 +212,30 @@ def tech_cards(now: datetime, start: datetime, end: datetime) -> list[TechCard]:
             # A finish time means a finished visit; no status test, so the planners take the
             # (tech, started_at) index, not a walk through every visit the tech ever finished.
             Visit.tech_id == User.id,
-            Visit.started_at >= start - LONGEST_VISIT,
+            Visit.started_at >= sa.bindparam("visits_from"),
             Visit.finished_at >= start,
             Visit.finished_at < end,
         )
         .correlate(User)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        sa.select(User, visits_today, jobs_left, last_sync)
-        .where(User.role == "tech", User.active)
-        .order_by(User.name)
-    ).all()
-    cards = [TechCard(user, visits or 0, left or 0, synced) for user, visits, left, synced in rows]
-    if not cards:
-        return cards
-    by_id = {card.tech.id: card for card in cards}
-    for visit in db.session.scalars(
-        sa.select(Visit)
-        .where(
-            Visit.tech_id.in_(by_id),
+    techs = sa.select(
+        User.id,
+        User.name,
+        User.role,
+        User.active,
+        visits_today.label("visits_today"),
+        jobs_left.label("jobs_left"),
+        last_sync.label("last_sync"),
+    ).where(User.role == "tech", User.active)
+    on_site = _plotter_columns(
+        sa.select(Visit).where(
+            Visit.tech_id.in_(_ACTIVE_TECHS),
             Visit.status == "in_progress",
-            Visit.started_at >= now - ON_SITE_WINDOW,
-        )
-        .options(with_plotter(Visit.equipment), joinedload(Visit.job))
-        .order_by(Visit.started_at)
-    ):
-        by_id[visit.tech_id].on_site = visit  # the latest one wins
+            Visit.started_at >= sa.bindparam("on_site_since"),
+        ),
+        Visit.equipment_id,
+    )
     ranked = (
         sa.select(
             Job.id,
@@ -162,76 +244,121 @@ def tech_cards(now: datetime, start: datetime, end: datetime) -> list[TechCard]:
             .label("rank"),
         )
         .where(
-            Job.assigned_to_id.in_(by_id),
+            Job.assigned_to_id.in_(_ACTIVE_TECHS),
             Job.status == "scheduled",
             Job.scheduled_for >= start,
         )
         .subquery()
     )
-    for job in db.session.scalars(
-        sa.select(Job)
+    next_jobs = (
+        sa.select(Job, Customer.name.label("customer_name"))
         .join(ranked, ranked.c.id == Job.id)
+        .join(Customer, Customer.id == Job.customer_id)
         .where(ranked.c.rank == 1)
-        .options(joinedload(Job.customer))
-    ):
-        by_id[job.assigned_to_id].next_job = job
-    return cards
-
-
-def _open_job_totals() -> tuple[int, int]:
-    """Open jobs, and those without an active tech (a leaver's stranded job counts too)."""
-    total, unassigned = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(sa.case((without_active_tech(), 1), else_=0))).where(
-            Job.status.in_(OPEN_STATUSES)
-        )
-    ).one()
-    return total, unassigned or 0
-
-
-def unassigned_jobs(limit: int = 8) -> list[Job]:
-    """Open jobs no active tech is sent to, most urgent and oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Job)
-            .where(Job.status.in_(OPEN_STATUSES), without_active_tech())
-            .options(
-                joinedload(Job.customer), with_plotter(Job.equipment), joinedload(Job.assigned_to)
-            )
-            .order_by(PRIORITY_RANK, Job.created_at, Job.id)
-            .limit(limit)
-        )
+    )
+    return (
+        json_rows(techs, User.name),
+        json_rows(on_site, Visit.started_at),
+        json_rows(next_jobs),
     )
 
 
-def _new_requests(limit: int = 6) -> tuple[list[ServiceRequest], int]:
-    rows = db.session.execute(
-        sa.select(ServiceRequest, sa.func.count().over())
-        .where(ServiceRequest.status == "new")
-        .options(with_plotter(ServiceRequest.equipment))
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(limit)
-    ).all()
-    return [request for request, _ in rows], (rows[0][1] if rows else 0)
+def unassigned_read(limit: int = 8) -> Read:
+    """Open jobs, those without an active tech (a leaver's stranded job counts too), and the
+    first of these, most urgent and oldest first (a read for read_together)."""
+
+    def answer(total, unassigned, rows) -> tuple[int, int, list[Job]]:
+        return total or 0, unassigned or 0, jobs_with_parties_from(rows)
+
+    return Read(_unassigned_columns(limit), answer)
 
 
-def failed_steps_between(start: datetime, end: datetime, limit: int = 20) -> list[FailedStep]:
-    """SOP steps marked failed in the period, newest first, with the visit and the tech."""
-    rows = db.session.execute(
-        sa.select(StepResult, SopStep.title, Visit, User)
+@functools.cache
+def _unassigned_columns(limit: int) -> tuple:
+    is_open = Job.status.in_(OPEN_STATUSES)
+    order = (PRIORITY_RANK, Job.created_at, Job.id)
+    first = sa.select(Job).where(is_open, without_active_tech()).order_by(*order).limit(limit)
+    return (
+        sa.select(sa.func.count()).select_from(Job).where(is_open).scalar_subquery(),
+        sa.select(sa.func.count())
+        .select_from(Job)
+        .where(is_open, without_active_tech())
+        .scalar_subquery(),
+        jobs_with_parties(first, *order),
+    )
+
+
+def new_requests_read(limit: int = 6) -> Read:
+    """The newest service requests not handled yet, with how many there are (a read for
+    read_together)."""
+
+    def answer(rows, total) -> tuple[list[ServiceRequest], int]:
+        found = []
+        for row in rows_of(rows, ServiceRequest):
+            plotter = _plotter_of(row, row["equipment_id"])
+            request = ServiceRequest(**row)
+            request.equipment = plotter
+            found.append(request)
+        return found, total or 0
+
+    return Read(_new_request_columns(limit), answer)
+
+
+@functools.cache
+def _new_request_columns(limit: int) -> tuple:
+    new = ServiceRequest.status == "new"
+    order = (ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+    listed = _plotter_columns(sa.select(ServiceRequest).where(new), ServiceRequest.equipment_id)
+    return (
+        json_rows(listed.order_by(*order).limit(limit), *order),
+        sa.select(sa.func.count()).select_from(ServiceRequest).where(new).scalar_subquery(),
+    )
+
+
+def failed_steps_read(start: datetime, end: datetime, limit: int = 20) -> Read:
+    """SOP steps marked failed in the period, newest first, with the visit and the tech (a
+    read for read_together)."""
+
+    def answer(rows) -> list[FailedStep]:
+        found = []
+        for row in rows_of(rows, StepResult):
+            title, tech_name = row.pop("title"), row.pop("tech_name")
+            equipment_id = row.pop("visit_equipment_id")
+            visit = Visit(id=row["visit_id"], equipment_id=equipment_id)
+            visit.equipment = _plotter_of(row, equipment_id)
+            result = StepResult(**row)
+            found.append(FailedStep(result, title, visit, User(id=result.by_id, name=tech_name)))
+        return found
+
+    return Read(
+        _failed_step_columns(limit),
+        answer,
+        {"day_start": start, "day_end": end, "visits_from": start - LONGEST_VISIT},
+    )
+
+
+@functools.cache
+def _failed_step_columns(limit: int) -> tuple:
+    order = (StepResult.at.desc(), StepResult.id.desc())
+    listed = _plotter_columns(
+        sa.select(
+            StepResult,
+            SopStep.title,
+            User.name.label("tech_name"),
+            Visit.equipment_id.label("visit_equipment_id"),
+        )
         .join(Visit, Visit.id == StepResult.visit_id)
         .join(SopStep, SopStep.id == StepResult.step_id)
         .join(User, User.id == StepResult.by_id)
         .where(
             StepResult.status == "fail",
-            StepResult.at >= start,
-            StepResult.at < end,
-            Visit.started_at >= start - LONGEST_VISIT,
-        )
-        .options(with_plotter(Visit.equipment))
-        .order_by(StepResult.at.desc(), StepResult.id.desc())
-        .limit(limit)
-    ).all()
-    return [FailedStep(result, title, visit, tech) for result, title, visit, tech in rows]
+            StepResult.at >= sa.bindparam("day_start"),
+            StepResult.at < sa.bindparam("day_end"),
+            Visit.started_at >= sa.bindparam("visits_from"),
+        ),
+        Visit.equipment_id,
+    )
+    return (json_rows(listed.order_by(*order).limit(limit), *order),)
 
 
 # -- a tech's day -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
@@ -200,6 +200,35 @@ def signed_versions(user_id: int) -> dict[str, int]:
         .group_by(Sop.slug)
     )
     return {slug: number for slug, number in rows}
+
+
+def unsigned_versions(user: User) -> list[SopVersion]:
+    """The current (latest published) versions of SOPs in use that the tech has not signed off
+    yet, each with its SOP (Today's "New procedure to read"; one query, no steps); nobody
+    else signs off."""
+    if user.role != "tech":
+        return []
+    latest = (
+        sa.select(SopVersion.sop_id, sa.func.max(SopVersion.number).label("number"))
+        .group_by(SopVersion.sop_id)
+        .subquery()
+    )
+    signed = sa.select(SopTraining.version_id).where(
+        SopTraining.user_id == user.id, SopTraining.signed_at.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(SopVersion)
+            .join(
+                latest,
+                sa.and_(SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number),
+            )
+            .join(Sop, Sop.id == SopVersion.sop_id)
+            .where(Sop.active, SopVersion.id.not_in(signed))
+            .options(contains_eager(SopVersion.sop))
+            .order_by(Sop.category, Sop.title)
+        )
+    )
 
 
 def signoff_of(user_id: int, version_id: int) -> SopTraining | None:

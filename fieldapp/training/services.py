@@ -14,7 +14,7 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.errors import Forbidden, Invalid, NotFound
 from fieldapp.extensions import db
 from fieldapp.sops.models import Sop, SopTraining, SopVersion
-from fieldapp.sops.services import current_versions, version_of
+from fieldapp.sops.services import version_of
 from fieldapp.wire import INT32_MAX, length_of
 
 
@@ -72,21 +72,6 @@ def record_observed(tech: User, version: SopVersion, *, trainer: User) -> SopTra
         )
     db.session.flush()
     return record
-
-
-def unsigned_versions(user: User) -> list[SopVersion]:
-    """The current versions of SOPs in use that the tech has not signed off yet (Today's
-    "New procedure to read"); nobody else signs off."""
-    if user.role != "tech":
-        return []
-    signed = set(
-        db.session.scalars(
-            sa.select(SopTraining.version_id).where(
-                SopTraining.user_id == user.id, SopTraining.signed_at.is_not(None)
-            )
-        )
-    )
-    return [version for version in current_versions() if version.id not in signed]
 
 
 def published_version(slug: str, number: int) -> SopVersion:
