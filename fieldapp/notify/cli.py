@@ -15,7 +15,8 @@ from fieldapp.dbtypes import utcnow
 from fieldapp.localtime import company_zone, local_today
 from fieldapp.notify.push import Pushed, send_queued_pushes
 from fieldapp.notify.sender import Sent, send_queued
-from fieldapp.unit_of_work import roll_back
+from fieldapp.sync.changes import prune_pack_changes
+from fieldapp.unit_of_work import roll_back, unit_of_work
 
 log = logging.getLogger("fieldapp.mail")
 mail_cli = AppGroup("mail", help="The outbox of email and push notifications.")
@@ -62,10 +63,13 @@ def send_queued_command(loop: bool, interval: int) -> None:
 
 
 def _plan_once_a_day(planned_on):
-    """Run the PM planner when the company's day has turned since the last run."""
+    """Run the PM planner when the company's day has turned since the last run (and prune
+    the offline pack's change log)."""
     today = local_today(company_zone(), utcnow())
     if planned_on != today:
         click.echo(report(plan_today(today)))
+        with unit_of_work():
+            click.echo(f"Pack change log: {prune_pack_changes()} old entries deleted")
     return today
 
 

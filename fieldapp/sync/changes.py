@@ -7,8 +7,10 @@ meter reading is its plotter's record, a contact its site's plotters, a step its
 UPDATE/DELETE/INSERT statements run through the session are logged by the rows they select
 (before and after an update) or, when that cannot be said, as "all" (full packs for everyone).
 
-The log is pruned on write: the flush whose ids pass a multiple of PRUNE_EVERY deletes what
-is older than RETENTION (a cursor older than that gets a full pack).
+An entry's id and transaction say when it became visible, never a clock: see cursor.py.
+The log is pruned outside the users' transactions, by the worker's daily pass
+(prune_pack_changes): what is older than RETENTION goes (a cursor older than that gets a
+full pack).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
 
 from fieldapp.auth.models import User
 from fieldapp.customers.models import Contact, Customer, Site
@@ -38,9 +41,6 @@ from fieldapp.sync.models import PackChange
 from fieldapp.visits.models import Visit, VisitErrorCode
 
 RETENTION = timedelta(days=30)
-# Pruning keeps a little more than a cursor may use, for clocks a little apart.
-PRUNE_AFTER = RETENTION + timedelta(hours=1)
-PRUNE_EVERY = 500
 # A bulk INSERT naming more records than this is logged as "all".
 MAX_NAMED = 1000
 ALL = "all"
@@ -93,11 +93,31 @@ USER_FIELDS = ("name", "role", "active")
 
 
 class Unknown(Exception):
-    """A deleted row whose column was never loaded: which record it named is not known."""
+    """A row whose column's old value was never loaded: which record it named is not known."""
+
+
+def _keep_old_values() -> None:
+    """A tracked column set on an expired object (after a commit, say) loads its old value
+    first (active history), so the record it named before is logged too."""
+    for model, rules in TRACKED.items():
+        for rule in rules:
+            if rule.column not in {key.name for key in model.__mapper__.primary_key}:
+                sa.event.listen(getattr(model, rule.column), "set", _noop, active_history=True)
+    for name in USER_FIELDS:
+        sa.event.listen(getattr(User, name), "set", _noop, active_history=True)
+
+
+def _noop(_target, _value, _old, _initiator) -> None:
+    """Listening is what makes SQLAlchemy load the old value; nothing else to do."""
+
+
+_keep_old_values()
 
 
 def _values(state, column: str, deleted: bool) -> set:
     """The record ids a row names in column: now, and before this flush changed it."""
+    if state.key is not None and state.committed_state.get(column, None) is NO_VALUE:
+        raise Unknown(column)  # changed without its old value ever loaded
     found = set(state.attrs[column].history.deleted)
     names = [c.key for c in state.mapper.primary_key]
     if column in state.dict:
@@ -123,8 +143,11 @@ def _log_pack_changes(session: Session, _context) -> None:
             own.add((ALL, 0))
             continue
         if isinstance(obj, User):
+            state = sa.inspect(obj)
             if obj in deleted or any(
-                sa.inspect(obj).attrs[name].history.deleted for name in USER_FIELDS
+                state.attrs[name].history.deleted
+                or state.committed_state.get(name, None) is NO_VALUE
+                for name in USER_FIELDS
             ):
                 own.add((ALL, 0))
             continue
@@ -154,12 +177,10 @@ def _write(connection, own: set[tuple[str, int]], through: dict[Through, set]) -
     now = utcnow()
     table = PackChange.__table__
     if own:
-        ids = connection.scalars(
-            sa.insert(table).returning(table.c.id),
+        connection.execute(
+            sa.insert(table),
             [{"kind": kind, "key": key, "changed_at": now} for kind, key in sorted(own)],
-        ).all()
-        if any(found % PRUNE_EVERY == 0 for found in ids):
-            _prune(connection, now, min(ids))
+        )
     for rule, values in through.items():
         parent = rule.parent.__table__
         _log_selected(
@@ -172,7 +193,7 @@ def _write(connection, own: set[tuple[str, int]], through: dict[Through, set]) -
         )
 
 
-def _log_selected(connection, kind: str, column, where, now: datetime) -> None:
+def _log_selected(connection, kind: str, column, where, now) -> None:
     """Log the records the rows matching `where` name (one INSERT ... SELECT)."""
     table = PackChange.__table__
     connection.execute(
@@ -182,13 +203,6 @@ def _log_selected(connection, kind: str, column, where, now: datetime) -> None:
             .where(where)
             .distinct(),
         )
-    )
-
-
-def _prune(connection, now: datetime, below_id: int) -> None:
-    table = PackChange.__table__
-    connection.execute(
-        sa.delete(table).where(table.c.changed_at < now - PRUNE_AFTER, table.c.id < below_id)
     )
 
 
@@ -225,7 +239,32 @@ def _log_bulk_statements(state) -> object:
         return None
     result = state.invoke_statement()
     _log_matching(connection, rules, statement)  # an update may name another record now
+    _log_set_values(connection, rules, statement)  # ... one its WHERE no longer selects
     return result
+
+
+def _log_set_values(connection, rules: tuple, statement) -> None:
+    """The records an UPDATE's SET names: a row moved to another plotter (say) may no longer
+    match the WHERE, so the pass after it does not see the plotter it names now."""
+    given = statement._values or dict(statement._ordered_values or ())
+    values = {getattr(column, "key", column): value for column, value in given.items()}
+    own: set[tuple[str, int]] = set()
+    for rule in rules:
+        if rule.column not in values:
+            continue
+        value = values[rule.column]
+        literal = getattr(value, "value", None)
+        if not isinstance(value, sa.BindParameter) or not isinstance(literal, int | None):
+            _log_all(connection)  # an expression: which record it names is not known
+            return
+        if literal is None:
+            continue
+        if isinstance(rule, Own):
+            own.add((rule.kind, literal))
+        else:
+            _write(connection, set(), {rule: {literal}})
+    if own:
+        _write(connection, own, {})
 
 
 def _log_matching(connection, rules: tuple, statement) -> None:
@@ -272,24 +311,54 @@ def _log_all(connection) -> None:
     _write(connection, {(ALL, 0)}, {})
 
 
-def changes_since(after_id: int, since: datetime) -> dict[str, set[int]]:
-    """The records logged after after_id or at since and later, by kind."""
+def changes_since(after_id: int, xmax: int, in_flight: tuple[int, ...]) -> dict[str, set[int]]:
+    """The records logged after after_id, or by a transaction not yet visible when the cursor
+    was taken (PostgreSQL: one in flight then, or begun since, xmax on; 0 names none), by
+    kind."""
+    seen = PackChange.id > after_id
+    if xmax:
+        seen = sa.or_(seen, PackChange.xid >= xmax)
+    if in_flight:
+        seen = sa.or_(seen, PackChange.xid.in_(in_flight))
     found: dict[str, set[int]] = {}
     for kind, key in db.session.execute(
-        sa.select(PackChange.kind, PackChange.key)
-        .where(sa.or_(PackChange.id > after_id, PackChange.changed_at >= since))
-        .distinct()
+        sa.select(PackChange.kind, PackChange.key).where(seen).distinct()
     ):
         found.setdefault(kind, set()).add(key)
     return found
 
 
-def log_position() -> tuple[int, datetime | None]:
-    """The newest entry of the log now visible: its id and time (0, None when empty)."""
+def log_position() -> tuple[int, datetime | None, int, tuple[int, ...]]:
+    """Where the log stands now, in one statement (one snapshot): the newest visible entry's
+    id and time (0, None when empty) and, on PostgreSQL, the transactions not visible yet:
+    those from xmax on and those in flight (0 and none on SQLite, where commits come one at
+    a time, in id order)."""
+    newest = sa.select(PackChange.id).order_by(PackChange.id.desc()).limit(1).scalar_subquery()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    snapshot = sa.cast(sa.func.pg_current_snapshot(), sa.Text) if postgresql else sa.literal("0:0:")
     row = db.session.execute(
-        sa.select(PackChange.id, PackChange.changed_at).order_by(PackChange.id.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, None)
+        sa.select(
+            newest,
+            sa.select(PackChange.changed_at).where(PackChange.id == newest).scalar_subquery(),
+            snapshot,
+        )
+    ).one()
+    _xmin, xmax, in_flight = row[2].split(":")  # "xmin:xmax:xid,xid"
+    return (row[0] or 0, row[1], int(xmax), tuple(int(x) for x in in_flight.split(",") if x))
+
+
+def prune_pack_changes(now=None) -> int:
+    """Delete the entries older than RETENTION, keeping the newest of them: it is the anchor
+    of a cursor taken then (which still reads all that came after it), and the one a cursor
+    older than it no longer finds, so it gets a full pack. Run by the worker's daily pass,
+    never inside a user's transaction (a delete of many rows would hold their locks)."""
+    cutoff = (now or utcnow()) - RETENTION
+    keep = db.session.scalar(
+        sa.select(sa.func.max(PackChange.id)).where(PackChange.changed_at < cutoff)
+    )
+    if keep is None:
+        return 0
+    return db.session.execute(sa.delete(PackChange).where(PackChange.id < keep)).rowcount
 
 
 def logged_at(change_id: int) -> datetime | None:

@@ -1,11 +1,14 @@
 """The pack's cursor: where in the change log a phone's copy of the pack stands.
 
-Opaque to the phone; here it is "p<format>.<id>.<anchor>.<read>": the newest change-log id
-the pack saw, that entry's time (microseconds; the same id with another time is another
-database's log, or a log emptied since), and when the pack was read. A change's id and time
-are taken at flush, before its commit, so a transaction in flight while the pack was read can
-commit later under a lower id: a delta re-sends everything logged since the read less
-IN_FLIGHT (sending a record twice is harmless), and everything with a higher id.
+Opaque to the phone; here it is "p<format>.<id>.<anchor>.<xmax>[.<xid>...]": the newest
+change-log id the pack saw, that entry's time (microseconds; the same id with another time
+is another database's log, or a log emptied since; an id no longer there was pruned), and on
+PostgreSQL the snapshot's transactions not visible yet: from xmax on, and those in flight
+(0 and none on SQLite). All are taken in one statement before the pack is read, and no clock
+is compared: a change's id is taken at flush, before its commit, so a transaction in flight
+during the read can commit later under a lower id; its entries are sent by its transaction
+id (sending a record twice is harmless). On SQLite one transaction writes at a time, so ids
+come in commit order: id > last_id is exact.
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from fieldapp.dbtypes import utcnow
 from fieldapp.errors import ServiceError
-from fieldapp.sync.changes import RETENTION, log_position, logged_at
+from fieldapp.sync.changes import log_position, logged_at
 from fieldapp.visits.rules import RULES_VERSION
 
-# Longer than any transaction that writes pack records runs (and than two servers' clocks
-# are apart): what was logged this long before a read and committed after it is sent again.
-IN_FLIGHT = timedelta(minutes=2)
 # What the pack's records look like; a cursor of another format gets a full pack.
 FORMAT = f"1r{RULES_VERSION}"
-_CURSOR = re.compile(rf"p{FORMAT}\.(\d{{1,18}})\.(\d{{1,19}})\.(\d{{1,19}})")
-_ANY_FORMAT = re.compile(r"p[0-9a-z]{1,12}\.\d{1,18}\.\d{1,19}\.\d{1,19}")
+# More transactions in flight than this: the cursor names none, and xmax is the oldest of
+# them (what committed since it began is sent again).
+MAX_IN_FLIGHT = 16
+_CURSOR = re.compile(
+    rf"p{FORMAT}\.(\d{{1,18}})\.(\d{{1,19}})\.(\d{{1,19}})((?:\.\d{{1,19}}){{0,{MAX_IN_FLIGHT}}})"
+)
+_ANY_FORMAT = re.compile(
+    rf"p[0-9a-z]{{1,12}}\.\d{{1,18}}\.\d{{1,19}}\.\d{{1,19}}(?:\.\d{{1,19}}){{0,{MAX_IN_FLIGHT}}}"
+)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -38,10 +44,12 @@ class BadCursor(ServiceError):
 class Cursor:
     last_id: int
     anchor: int  # the entry's time in microseconds, 0 with an empty log
-    read_at: datetime
+    xmax: int  # PostgreSQL: the transactions from this one on were not visible; else 0
+    in_flight: tuple[int, ...] = ()  # ... nor these, in flight at the read
 
     def __str__(self) -> str:
-        return f"p{FORMAT}.{self.last_id}.{self.anchor}.{_micros(self.read_at)}"
+        tail = "".join(f".{xid}" for xid in self.in_flight)
+        return f"p{FORMAT}.{self.last_id}.{self.anchor}.{self.xmax}{tail}"
 
 
 def _micros(moment: datetime) -> int:
@@ -49,10 +57,12 @@ def _micros(moment: datetime) -> int:
 
 
 def cursor_now() -> Cursor:
-    """Where the log stands before a pack is read (what commits meanwhile is sent again)."""
-    read_at = utcnow()
-    last_id, changed_at = log_position()
-    return Cursor(last_id, _micros(changed_at) if changed_at else 0, read_at)
+    """Where the log stands, taken before the pack is read (what commits meanwhile is sent
+    again)."""
+    last_id, changed_at, xmax, in_flight = log_position()
+    if len(in_flight) > MAX_IN_FLIGHT:
+        xmax, in_flight = min(in_flight), ()
+    return Cursor(last_id, _micros(changed_at) if changed_at else 0, xmax, in_flight)
 
 
 def parse_cursor(text: str) -> Cursor | None:
@@ -64,19 +74,17 @@ def parse_cursor(text: str) -> Cursor | None:
             return None
         message = "since must be the cursor of a pack this server sent; ask without since."
         raise BadCursor(message, {"since": [message]})
-    last_id, anchor, read = (int(part) for part in found.groups())
-    try:
-        read_at = EPOCH + timedelta(microseconds=read)
-    except OverflowError:
-        return None
-    return Cursor(last_id, anchor, read_at)
+    last_id, anchor, xmax = (int(part) for part in found.groups()[:3])
+    in_flight = tuple(int(xid) for xid in found.group(4).split(".") if xid)
+    if max((xmax, *in_flight)) >= 2**63:
+        return None  # no transaction id of ours
+    return Cursor(last_id, anchor, xmax, in_flight)
 
 
 def still_readable(cursor: Cursor) -> bool:
-    """Whether the log still holds all that happened since the cursor, in this database."""
-    now = utcnow()
-    if cursor.read_at > now + IN_FLIGHT or cursor.read_at - IN_FLIGHT < now - RETENTION:
-        return False  # pruned past it (or a clock not ours)
+    """Whether the log still holds all that happened since the cursor, in this database: its
+    newest entry is still there, with its time (pruning keeps the newest entry it could
+    delete, so an older cursor no longer finds its own)."""
     if cursor.last_id == 0:
         # Read from an empty log: with nothing logged since, it is this one; else unknown.
         return log_position()[0] == 0

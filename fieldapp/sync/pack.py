@@ -6,7 +6,8 @@ number of queries, whatever the number of plotters.
 
 Every pack carries a cursor; asked with it, the pack answers as a delta: only the records
 the change log (fieldapp/sync/changes.py) names since then, each whole as in the full pack,
-and the ids of those that left the tech's pack. Also a fixed number of queries.
+the ids of the plotters, SOPs and parts that left the pack, and the tech's open jobs in
+order (job_order: a job not in it left the tech's list). Also a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from fieldapp.equipment.models import Equipment, MeterReading
 from fieldapp.extensions import db
 from fieldapp.inventory.models import Part, PartCompatibility, StockLevel
 from fieldapp.inventory.services import van_of
-from fieldapp.jobs.models import JOB_NUMBER_OFFSET, OPEN_STATUSES, Job
+from fieldapp.jobs.models import OPEN_STATUSES, Job
 from fieldapp.jobs.queries import open_jobs_for_tech
 from fieldapp.sops.models import SopVersion
 from fieldapp.sops.services import current_versions
 from fieldapp.sync.changes import ALL, changes_since
-from fieldapp.sync.cursor import IN_FLIGHT, Cursor, cursor_now, still_readable
+from fieldapp.sync.cursor import Cursor, cursor_now, still_readable
 from fieldapp.training.queries import signed_versions
 from fieldapp.visits.models import Visit, VisitErrorCode
 from fieldapp.visits.rules import visit_rules
@@ -67,7 +68,7 @@ def build_delta(user: User, since: Cursor) -> dict | None:
     cursor = cursor_now()
     if not still_readable(since):
         return None
-    changed = changes_since(since.last_id, since.read_at - IN_FLIGHT)
+    changed = changes_since(since.last_id, since.xmax, since.in_flight)
     if ALL in changed or sum(map(len, changed.values())) > MAX_DELTA_KEYS:
         return None
     named = {kind: sorted(changed.get(kind, ())) for kind in ("equipment", "customer", "site")}
@@ -88,7 +89,6 @@ def build_delta(user: User, since: Cursor) -> dict | None:
     )
     equipment = _plotters(sa.and_(Equipment.status == "active", reached), job_plotters)
     kept_plotters = {item["id"] for item in equipment}
-    open_ids = {job.id for job in jobs}
     customers = set(named["customer"])
     current_sops = {version.sop_id for version in versions}
     parts_now = _parts(sa.and_(Part.active, Part.id.in_(sorted(parts))))
@@ -106,14 +106,13 @@ def build_delta(user: User, since: Cursor) -> dict | None:
             or job.equipment_id in plotters
             or job.customer_id in customers
         ],
+        # The tech's open jobs in order, whole: one the phone holds and not listed is no
+        # longer theirs (a list of the jobs that left would name other techs' jobs too).
         "job_order": [job.number for job in jobs],
         "sops": [_sop(version) for version in versions if version.sop_id in sops],
         "parts": parts_now,
         "removed": {
             "equipment": sorted(plotters - kept_plotters),
-            "jobs": [
-                f"J-{job_id + JOB_NUMBER_OFFSET}" for job_id in sorted(jobs_changed - open_ids)
-            ],
             "sops": sorted(sops - current_sops),
             "parts": sorted(parts - {part["id"] for part in parts_now}),
         },

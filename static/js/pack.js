@@ -52,13 +52,15 @@ export function applyDelta(data, delta) {
   const removed = delta.removed ?? {};
   const next = {
     ...data,
-    equipment: merged(data.equipment, delta.equipment, removed.equipment, "id"),
+    // In the full pack's order (pack.py's ORDER BYs), new records among the others.
+    equipment: sortedBy(merged(data.equipment, delta.equipment, removed.equipment, "id"), (p) => [p.customer?.name ?? "", p.id]),
     jobs: merged(data.jobs, delta.jobs, removed.jobs, "number"),
-    sops: merged(data.sops, delta.sops, removed.sops, "id"),
-    parts: merged(data.parts, delta.parts, removed.parts, "id"),
+    sops: sortedBy(merged(data.sops, delta.sops, removed.sops, "id"), (sop) => [sop.category, sop.title, sop.id]),
+    parts: sortedBy(merged(data.parts, delta.parts, removed.parts, "id"), (part) => [part.name, part.id]),
   };
   if (delta.job_order) {
-    // The tech's open jobs in the server's order; one not among them is no longer theirs.
+    // The tech's open jobs in the server's order; one not among them is no longer theirs
+    // (the delta names no job that left: it would name other techs' jobs too).
     const rank = new Map(delta.job_order.map((number, index) => [number, index]));
     next.jobs = next.jobs.filter((job) => rank.has(job.number)).sort((a, b) => rank.get(a.number) - rank.get(b.number));
   }
@@ -66,6 +68,18 @@ export function applyDelta(data, delta) {
     if (key in delta) next[key] = delta[key];
   }
   return next;
+}
+
+function sortedBy(records, keys) {
+  const compare = (a, b) => {
+    const [x, y] = [keys(a), keys(b)];
+    for (let i = 0; i < x.length; i += 1) {
+      if (x[i] < y[i]) return -1;
+      if (x[i] > y[i]) return 1;
+    }
+    return 0;
+  };
+  return records.sort(compare);
 }
 
 function merged(records = [], changed = [], removed = [], key) {

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from fieldapp.dbtypes import utcnow
 from fieldapp.equipment.services import set_equipment_status
-from fieldapp.extensions import db
-from fieldapp.sync.cursor import Cursor, parse_cursor
-from fieldapp.sync.models import PackChange
+from fieldapp.sync.changes import RETENTION, prune_pack_changes
 from tests import factories
 from tests.e2e.browser import sign_in
 
@@ -31,7 +29,7 @@ STORED_PACK = """async (user) => {
   return record ?? null;
 }"""
 
-SET_CURSOR = """async ([user, cursor]) => {
+PLANT_PLOTTER = """async ([user, plotter]) => {
   const db = await new Promise((resolve, reject) => {
     const request = indexedDB.open("fieldapp");
     request.onsuccess = () => resolve(request.result);
@@ -42,7 +40,7 @@ SET_CURSOR = """async ([user, cursor]) => {
     const request = store.get(String(user));
     request.onsuccess = () => {
       const record = request.result;
-      record.data.cursor = cursor;
+      record.data.equipment.push(plotter);
       const put = store.put(record);
       put.onsuccess = resolve;
       put.onerror = () => reject(put.error);
@@ -74,15 +72,6 @@ HOLDS_CURSOR = (
 )
 
 
-def age_log() -> None:
-    """What the log holds, an hour back: the day's setup was written long before the phone
-    reads its pack (else it comes again in the first delta, being within the in-flight
-    window)."""
-    for change in db.session.scalars(sa.select(PackChange)):
-        change.changed_at -= timedelta(hours=1)
-    db.session.commit()
-
-
 def is_pack(response) -> bool:
     return "/api/v1/pack" in response.url and response.request.method == "GET"
 
@@ -99,7 +88,6 @@ def test_the_phone_keeps_its_pack_in_step_with_deltas(phone, live_server, day):
     other = factories.make_user("tech", name="Ines Duarte", email="ines@example.com")
     for _ in range(60):  # a company with more plotters than the phone's day needs
         factories.make_equipment()
-    age_log()
     page = phone.start()
     with page.expect_response(is_pack) as first:
         sign_in(page, phone.base, tech.email, factories.PASSWORD)
@@ -145,16 +133,20 @@ def test_the_phone_keeps_its_pack_in_step_with_deltas(phone, live_server, day):
     )
     expect(page.locator("[data-pack-summary]")).to_contain_text("Offline ready: 62 plotters")
 
-    # A cursor older than the change log keeps: the whole pack again, in place of the copy.
+    # A cursor older than the change log keeps (the daily pass pruned past it): the whole
+    # pack again, in place of the copy (a plotter only the phone had is gone).
     stored = page.evaluate(STORED_PACK, tech.id)
-    cursor = parse_cursor(stored["data"]["cursor"])
-    old = Cursor(cursor.last_id, cursor.anchor, cursor.read_at - timedelta(days=40))
-    page.evaluate(SET_CURSOR, [tech.id, str(old)])
+    fake = {**stored["data"]["equipment"][0], "id": 999999, "token": "FAKE0000"}
+    page.evaluate(PLANT_PLOTTER, [tech.id, fake])
+    page.wait_for_function(HOLDS_PLOTTER, arg=[tech.id, 999999])
+    factories.make_visit(day["scanned"], other, summary="After the phone's cursor")
+    assert factories.committed(prune_pack_changes, now=utcnow() + RETENTION + timedelta(days=1))
     answer = refresh(page)
     body = answer.json()
     assert body["delta"] is False and len(body["equipment"]) == 62
     page.wait_for_function(HOLDS_CURSOR, arg=[tech.id, body["cursor"]])
     stored = page.evaluate(STORED_PACK, tech.id)
+    assert 999999 not in {item["id"] for item in stored["data"]["equipment"]}
     assert json.dumps(stored["data"]["equipment"], sort_keys=True) == json.dumps(
         body["equipment"], sort_keys=True
     )
