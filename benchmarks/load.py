@@ -262,7 +262,6 @@ def seed(url: str, folder: Path, args) -> dict:
         ).all()
         skus = [part.sku for part in parts]
         db.session.close()
-        loaded_yesterday(db.engine)
         db.engine.dispose()
     return {
         "techs": techs,
@@ -271,24 +270,6 @@ def seed(url: str, folder: Path, args) -> dict:
         "territories": [tokens[n :: len(techs)] for n in range(len(techs))],
         "plotters": len(tokens),
     }
-
-
-def loaded_yesterday(engine) -> None:
-    """Date the pack's change log of the seed a day back, as if the business had been loaded
-    yesterday: a delta pack (since=<cursor>) re-sends whatever was logged in the minutes
-    before the cursor's read, so right after the seed every delta would be the whole pack."""
-    with engine.begin() as connection:
-        if not sa.inspect(connection).has_table("pack_changes"):
-            return
-        table = sa.Table("pack_changes", sa.MetaData(), autoload_with=connection)
-        rows = connection.execute(sa.select(table.c.id, table.c.changed_at)).all()
-        if rows:
-            connection.execute(
-                table.update()
-                .where(table.c.id == sa.bindparam("row_id"))
-                .values(changed_at=sa.bindparam("at")),
-                [{"row_id": i, "at": at - timedelta(days=1)} for i, at in rows],
-            )
 
 
 # -- measuring --------------------------------------------------------------------------------
