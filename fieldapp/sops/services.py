@@ -274,26 +274,33 @@ def _validated(data: dict) -> SopContent:
 
 def current_versions() -> list[SopVersion]:
     """The latest published version of every active SOP, with steps, ordered by category."""
+    return list(
+        db.session.scalars(
+            current_versions_query().options(
+                selectinload(SopVersion.steps).selectinload(SopStep.images),
+                selectinload(SopVersion.sop),
+            )
+        )
+    )
+
+
+def current_versions_query() -> sa.Select:
+    """The latest published version of every active SOP (joined to its SOP), ordered by
+    category and title; callers add what they load with it, or filter it further."""
     latest = (
         sa.select(SopVersion.sop_id, sa.func.max(SopVersion.number).label("number"))
         .group_by(SopVersion.sop_id)
         .subquery()
     )
-    return list(
-        db.session.scalars(
-            sa.select(SopVersion)
-            .join(
-                latest,
-                sa.and_(SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number),
-            )
-            .join(Sop)
-            .where(Sop.active)
-            .options(
-                selectinload(SopVersion.steps).selectinload(SopStep.images),
-                selectinload(SopVersion.sop),
-            )
-            .order_by(Sop.category, Sop.title)
+    return (
+        sa.select(SopVersion)
+        .join(
+            latest,
+            sa.and_(SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number),
         )
+        .join(Sop, Sop.id == SopVersion.sop_id)
+        .where(Sop.active)
+        .order_by(Sop.category, Sop.title)
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from fieldapp.auth.models import User
 from fieldapp.extensions import db
 from fieldapp.sops.models import Sop, SopTraining, SopVersion
+from fieldapp.sops.services import current_versions_query
 
 STATES = ("current", "outdated", "never")
 STATE_LABELS = {"current": "Current", "outdated": "Outdated", "never": "Never signed"}
@@ -208,27 +209,11 @@ def unsigned_versions(user: User) -> list[SopVersion]:
     else signs off."""
     if user.role != "tech":
         return []
-    latest = (
-        sa.select(SopVersion.sop_id, sa.func.max(SopVersion.number).label("number"))
-        .group_by(SopVersion.sop_id)
-        .subquery()
-    )
     signed = sa.select(SopTraining.version_id).where(
         SopTraining.user_id == user.id, SopTraining.signed_at.is_not(None)
     )
-    return list(
-        db.session.scalars(
-            sa.select(SopVersion)
-            .join(
-                latest,
-                sa.and_(SopVersion.sop_id == latest.c.sop_id, SopVersion.number == latest.c.number),
-            )
-            .join(Sop, Sop.id == SopVersion.sop_id)
-            .where(Sop.active, SopVersion.id.not_in(signed))
-            .options(contains_eager(SopVersion.sop))
-            .order_by(Sop.category, Sop.title)
-        )
-    )
+    query = current_versions_query().where(SopVersion.id.not_in(signed))
+    return list(db.session.scalars(query.options(contains_eager(SopVersion.sop))))
 
 
 def signoff_of(user_id: int, version_id: int) -> SopTraining | None:
